@@ -1,0 +1,37 @@
+# ObjectVision — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PRESET ?= release
+BUILD_DIR := $(if $(filter debug,$(PRESET)),build-debug,build)
+
+.PHONY: run test setup build build-debug unit bench format tidy clean
+
+run: setup build
+	./build/objectvision serve
+
+test: setup
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+build:
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build --preset $(PRESET)
+
+build-debug:
+	$(MAKE) build PRESET=debug
+
+unit: build
+	ctest --preset $(PRESET)
+
+bench: setup build
+	scripts/bench.sh
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+tidy:
+	git ls-files 'src/*.cpp' | xargs clang-tidy -p build --quiet
+
+clean:
+	rm -rf build build-debug

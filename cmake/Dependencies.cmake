@@ -1,0 +1,17 @@
+# Every dependency comes from a Debian package (scripts/deps/debian-packages.txt) or from the
+# npm registry (scripts/deps/npm-packages.txt), installed by scripts/setup.sh.
+find_package(Threads REQUIRED)
+find_package(Boost 1.81 EXACT REQUIRED CONFIG COMPONENTS json url)
+find_package(OpenSSL 3 REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+if(OV_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

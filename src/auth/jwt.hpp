@@ -1,0 +1,39 @@
+#pragma once
+// JSON Web Tokens, HS256 only (RFC 7519 / 7515), signed with OpenSSL HMAC and compared in
+// constant time. `alg` is pinned: "none" and every other algorithm are refused.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+
+namespace ov::auth {
+
+enum class TokenType { access, refresh };
+const char* to_string(TokenType t);
+
+struct Claims {
+  std::string sub;  // user id
+  std::string jti;  // token id (UUID)
+  TokenType type = TokenType::access;
+  std::int64_t iat = 0;  // seconds since the epoch
+  std::int64_t nbf = 0;
+  std::int64_t exp = 0;
+  std::string family;  // refresh tokens: the rotation family id
+  std::string role;    // access tokens: "user" | "admin"
+};
+
+class JwtCodec {
+ public:
+  explicit JwtCodec(std::string secret, std::int64_t leeway_s = 0);
+  std::string sign(const Claims& claims) const;
+  // Errc::unauthenticated with a short reason for: malformed, bad signature, alg other than
+  // HS256, wrong type, expired, not yet valid, missing claims.
+  Result<Claims> verify(std::string_view token, TokenType expected, std::int64_t now_s) const;
+
+ private:
+  std::string secret_;
+  std::int64_t leeway_s_;
+};
+
+}  // namespace ov::auth

@@ -1,0 +1,16 @@
+#pragma once
+// Identifiers and time: UUIDv4 from the OS CSPRNG, RFC 3339 UTC timestamps.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ov {
+
+std::string new_uuid();                       // random (v4), lower-case, hyphenated
+bool is_uuid(std::string_view text);          // canonical 8-4-4-4-12 hex form
+std::string random_token(std::size_t bytes);  // URL-safe base64 of CSPRNG bytes
+
+std::int64_t now_ms();                        // Unix epoch milliseconds, system clock
+std::string rfc3339(std::int64_t epoch_ms);   // 2026-11-24T02:06:35.123Z
+
+}  // namespace ov

@@ -1,0 +1,103 @@
+#pragma once
+// The repository interface over both backends: SQLite (embedded) and PostgreSQL (scaled).
+// Calls block: the HTTP layer runs them on its worker pool, never on an I/O thread.
+// Implementations are thread-safe (a connection pool inside).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/user.hpp"
+
+namespace ov::storage {
+
+struct DbConfig {
+  // "sqlite:///abs/path/objectvision.db" or "postgresql://user:pass@host:port/db" (libpq URI)
+  std::string url;
+  int pool_size = 8;
+  int connect_timeout_s = 5;
+};
+
+struct NewUser {
+  std::string email;  // already validated and lower-cased
+  std::string password_hash;
+  std::string name;
+  Role role = Role::user;
+};
+
+struct UserPatch {
+  std::optional<std::string> name;
+  std::optional<std::string> password_hash;
+  std::optional<Role> role;
+  std::optional<bool> is_active;
+};
+
+struct SettingsPatch {
+  std::optional<std::string> theme;
+  std::optional<bool> notifications;
+  std::optional<std::optional<std::string>> api_key_hash;  // set, or clear with nullopt inside
+};
+
+class UserRepository {
+ public:
+  virtual ~UserRepository() = default;
+  // Errc::conflict when the email is taken. Creates default settings too.
+  virtual Result<User> create(const NewUser& user) = 0;
+  virtual std::optional<User> find_by_id(const std::string& id) = 0;
+  virtual std::optional<User> find_by_email(const std::string& email) = 0;
+  // Applies the set fields and bumps updated_at; Errc::not_found when absent.
+  virtual Result<User> update(const std::string& id, const UserPatch& patch) = 0;
+  virtual std::optional<UserSettings> settings(const std::string& user_id) = 0;
+  virtual Result<UserSettings> update_settings(const std::string& user_id,
+                                               const SettingsPatch& patch) = 0;
+  virtual std::optional<User> find_by_api_key_hash(const std::string& api_key_hash) = 0;
+  virtual std::int64_t count() = 0;
+};
+
+class TokenRepository {
+ public:
+  virtual ~TokenRepository() = default;
+  virtual void store_refresh(const RefreshToken& token) = 0;
+  virtual std::optional<RefreshToken> find_refresh(const std::string& jti) = 0;
+  // Atomically marks an unused, unrevoked token used. False when it was already used or revoked
+  // (the caller then treats the presentation as a replay).
+  virtual bool mark_refresh_used(const std::string& jti) = 0;
+  virtual void revoke_family(const std::string& family_id) = 0;
+  virtual void revoke_refresh(const std::string& jti) = 0;
+  // Access-token blacklist for the embedded shape (Redis holds it when configured).
+  virtual void blacklist_access(const std::string& jti, std::int64_t expires_at_ms) = 0;
+  virtual bool is_access_blacklisted(const std::string& jti) = 0;
+  // Deletes expired refresh tokens and blacklist rows; returns how many rows went.
+  virtual std::int64_t purge_expired(std::int64_t now_ms) = 0;
+};
+
+struct MigrationState {
+  int version = 0;
+  std::string name;
+  bool applied = false;
+  std::optional<std::int64_t> applied_at_ms;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual std::string backend() const = 0;  // "sqlite" | "postgresql"
+  virtual Result<void> ping() = 0;
+  // Migrations are versioned SQL files compiled into the binary (src/storage/migrations/).
+  // up/down hold a lock (pg_advisory_lock; an exclusive transaction in SQLite) so that
+  // nodes starting together do not race.
+  virtual Result<int> migrate_up() = 0;            // returns how many were applied
+  virtual Result<int> migrate_down(int steps) = 0;  // returns how many were reverted
+  virtual std::vector<MigrationState> migrations() = 0;  // every known one, applied or not
+  virtual bool migrations_current() = 0;
+  virtual UserRepository& users() = 0;
+  virtual TokenRepository& tokens() = 0;
+};
+
+// Opens the backend named by the URL scheme. Errc::invalid_argument for a bad URL,
+// Errc::unavailable when the server cannot be reached.
+Result<std::unique_ptr<Database>> open_database(const DbConfig& config);
+
+}  // namespace ov::storage
