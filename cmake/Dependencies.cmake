@@ -1,7 +1,7 @@
 # Every dependency comes from a Debian package (scripts/deps/debian-packages.txt) or from the
 # npm registry (scripts/deps/npm-packages.txt), installed by scripts/setup.sh.
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 EXACT REQUIRED CONFIG COMPONENTS json url)
+find_package(Boost 1.81.0 REQUIRED CONFIG COMPONENTS json url)
 find_package(OpenSSL 3 REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(SQLite3 REQUIRED)

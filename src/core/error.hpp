@@ -9,16 +9,16 @@
 namespace ov {
 
 enum class Errc {
-  invalid_argument,   // 400 / 422
-  unauthenticated,    // 401
-  forbidden,          // 403
-  not_found,          // 404
-  conflict,           // 409
-  too_large,          // 413
-  unsupported,        // 415
-  rate_limited,       // 429
-  unavailable,        // 503
-  internal,           // 500
+  invalid_argument,  // 400 / 422
+  unauthenticated,   // 401
+  forbidden,         // 403
+  not_found,         // 404
+  conflict,          // 409
+  too_large,         // 413
+  unsupported,       // 415
+  rate_limited,      // 429
+  unavailable,       // 503
+  internal,          // 500
 };
 
 struct Error {
@@ -30,7 +30,7 @@ struct Error {
 template <class T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }

@@ -10,7 +10,7 @@ std::string new_uuid();                       // random (v4), lower-case, hyphen
 bool is_uuid(std::string_view text);          // canonical 8-4-4-4-12 hex form
 std::string random_token(std::size_t bytes);  // URL-safe base64 of CSPRNG bytes
 
-std::int64_t now_ms();                        // Unix epoch milliseconds, system clock
-std::string rfc3339(std::int64_t epoch_ms);   // 2026-11-24T02:06:35.123Z
+std::int64_t now_ms();                       // Unix epoch milliseconds, system clock
+std::string rfc3339(std::int64_t epoch_ms);  // 2026-11-24T02:06:35.123Z
 
 }  // namespace ov

@@ -7,7 +7,9 @@
 namespace ov {
 
 enum class Role { user, admin };
-inline const char* to_string(Role r) { return r == Role::admin ? "admin" : "user"; }
+inline const char* to_string(Role r) {
+  return r == Role::admin ? "admin" : "user";
+}
 inline std::optional<Role> role_from_string(const std::string& s) {
   if (s == "user") return Role::user;
   if (s == "admin") return Role::admin;

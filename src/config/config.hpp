@@ -1,0 +1,90 @@
+#pragma once
+// The effective configuration: the process environment over `.env.<ENVIRONMENT>` over `.env`.
+// Every variable is documented in .env.example; an invalid value stops the start with a
+// message naming the variable.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace ov::config {
+
+using Vars = std::map<std::string, std::string>;
+
+struct RateLimitSetting {
+  double per_minute = 0;  // 0 disables the limit
+  double burst = 0;
+};
+
+struct Config {
+  // The old service's variables.
+  std::string environment = "development";  // development | production | test
+  std::string api_base_url;
+  std::string frontend_base_url;
+  std::string frontend_success_url;
+  std::string frontend_error_url;
+  std::string database_url;  // effective: DATABASE_URL, DB_* or sqlite:// in DATA_DIR
+  std::string db_host, db_user, db_name, db_password;
+  int db_port = 5432;
+  std::string redis_url;  // effective: REDIS_URL or REDIS_HOST/REDIS_PORT; empty = embedded
+  std::string redis_host;
+  int redis_port = 6379;
+  std::string jwt_secret_key;  // empty until ensure_jwt_secret() in development
+  std::string jwt_algorithm = "HS256";
+  int access_token_expire_minutes = 15;
+  int refresh_token_expire_days = 7;
+  std::string brevo_api_url = "https://api.brevo.com/v3/smtp/email";
+  std::string brevo_api_key;
+  std::string email_sender;
+  std::string email_sender_name = "ObjectVision";
+  std::string company_name = "ObjectVision";
+  std::string model_path;
+  double confidence_threshold = 0.25;
+
+  // Ours.
+  std::string host = "0.0.0.0";
+  int port = 8000;
+  std::string data_dir = "./data";
+  std::string models_dir = "models";
+  std::vector<std::string> cors_origins;
+  double max_upload_mb = 10;
+  RateLimitSetting rate_ip{600, 120};
+  RateLimitSetting rate_user{300, 60};
+  RateLimitSetting rate_auth{30, 10};
+  std::string log_level = "info";
+  std::string log_format = "json";
+  std::uint64_t argon2_ops = 2;
+  std::uint64_t argon2_memory_kib = 19456;
+  int io_threads = 0;      // 0 = number of cores
+  int worker_threads = 8;  // blocking work: database, password hashing
+  int db_pool_size = 8;
+  int request_timeout_s = 30;
+  int keepalive_timeout_s = 60;
+  int shutdown_grace_s = 25;
+
+  std::size_t max_body_bytes() const {
+    return static_cast<std::size_t>(max_upload_mb * 1024.0 * 1024.0);
+  }
+  bool scaled() const { return !redis_url.empty(); }
+  bool production() const { return environment == "production"; }
+};
+
+// Reads `.env` then `.env.<ENVIRONMENT>` from `dir` (missing files are fine), then the process
+// environment on top.
+Vars read_vars(const std::string& dir, char** environ_vars);
+// Parses one .env text: KEY=VALUE lines, `export` prefixes, quotes, # comments.
+Vars parse_dotenv(const std::string& text);
+
+Result<Config> load(const Vars& vars);
+
+// Development: a random key generated once into DATA_DIR/jwt_secret (0600) and reused.
+// Production without JWT_SECRET_KEY is refused by load().
+Result<void> ensure_jwt_secret(Config& config);
+
+// NAME=value pairs of the effective configuration with secrets masked (`config check`).
+std::vector<std::pair<std::string, std::string>> describe(const Config& config);
+
+}  // namespace ov::config

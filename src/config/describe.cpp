@@ -1,0 +1,83 @@
+#include <fmt/format.h>
+
+#include "config/config.hpp"
+
+namespace ov::config {
+namespace {
+
+std::string mask(const std::string& secret) {
+  return secret.empty() ? "" : "****";
+}
+
+// postgresql://user:secret@host/db -> postgresql://user:****@host/db
+std::string mask_url(const std::string& url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "****" + url.substr(at);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
+  auto num = [](double v) { return fmt::format("{}", v); };
+  return {
+      {"ENVIRONMENT", c.environment},
+      {"HOST", c.host},
+      {"PORT", std::to_string(c.port)},
+      {"DATA_DIR", c.data_dir},
+      {"API_BASE_URL", c.api_base_url},
+      {"FRONTEND_BASE_URL", c.frontend_base_url},
+      {"FRONTEND_SUCCESS_URL", c.frontend_success_url},
+      {"FRONTEND_ERROR_URL", c.frontend_error_url},
+      {"DATABASE_URL", mask_url(c.database_url)},
+      {"DB_HOST", c.db_host},
+      {"DB_PORT", std::to_string(c.db_port)},
+      {"DB_USER", c.db_user},
+      {"DB_NAME", c.db_name},
+      {"DB_PASSWORD", mask(c.db_password)},
+      {"DB_POOL_SIZE", std::to_string(c.db_pool_size)},
+      {"REDIS_URL", c.redis_url.empty() ? "(embedded: none)" : mask_url(c.redis_url)},
+      {"JWT_SECRET_KEY",
+       c.jwt_secret_key.empty() ? "(generated in DATA_DIR)" : mask(c.jwt_secret_key)},
+      {"JWT_ALGORITHM", c.jwt_algorithm},
+      {"ACCESS_TOKEN_EXPIRE_MINUTES", std::to_string(c.access_token_expire_minutes)},
+      {"REFRESH_TOKEN_EXPIRE_DAYS", std::to_string(c.refresh_token_expire_days)},
+      {"BREVO_API_URL", c.brevo_api_url},
+      {"BREVO_API_KEY", mask(c.brevo_api_key)},
+      {"EMAIL_SENDER", c.email_sender},
+      {"EMAIL_SENDER_NAME", c.email_sender_name},
+      {"COMPANY_NAME", c.company_name},
+      {"MODEL_PATH", c.model_path},
+      {"MODELS_DIR", c.models_dir},
+      {"CONFIDENCE_THRESHOLD", num(c.confidence_threshold)},
+      {"CORS_ORIGINS", join(c.cors_origins)},
+      {"MAX_UPLOAD_MB", num(c.max_upload_mb)},
+      {"RATE_LIMIT_PER_MINUTE", num(c.rate_ip.per_minute)},
+      {"RATE_LIMIT_BURST", num(c.rate_ip.burst)},
+      {"RATE_LIMIT_USER_PER_MINUTE", num(c.rate_user.per_minute)},
+      {"RATE_LIMIT_USER_BURST", num(c.rate_user.burst)},
+      {"RATE_LIMIT_AUTH_PER_MINUTE", num(c.rate_auth.per_minute)},
+      {"RATE_LIMIT_AUTH_BURST", num(c.rate_auth.burst)},
+      {"LOG_LEVEL", c.log_level},
+      {"LOG_FORMAT", c.log_format},
+      {"ARGON2_OPS", std::to_string(c.argon2_ops)},
+      {"ARGON2_MEMORY_KIB", std::to_string(c.argon2_memory_kib)},
+      {"IO_THREADS", std::to_string(c.io_threads)},
+      {"WORKER_THREADS", std::to_string(c.worker_threads)},
+      {"REQUEST_TIMEOUT_SECONDS", std::to_string(c.request_timeout_s)},
+      {"KEEPALIVE_TIMEOUT_SECONDS", std::to_string(c.keepalive_timeout_s)},
+      {"SHUTDOWN_GRACE_SECONDS", std::to_string(c.shutdown_grace_s)},
+  };
+}
+
+}  // namespace ov::config

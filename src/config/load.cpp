@@ -1,0 +1,206 @@
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "config/config.hpp"
+
+namespace ov::config {
+namespace {
+
+// Reads typed values out of the variables; the first invalid one becomes the error.
+class Reader {
+ public:
+  explicit Reader(const Vars& vars) : vars_(vars) {}
+
+  void str(const char* name, std::string& out) {
+    if (auto it = vars_.find(name); it != vars_.end()) out = it->second;
+  }
+
+  void integer(const char* name, int& out, long lo, long hi) {
+    auto it = vars_.find(name);
+    if (it == vars_.end() || it->second.empty()) return;
+    long v = 0;
+    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    if (ec != std::errc() || p != it->second.data() + it->second.size() || v < lo || v > hi) {
+      fail(
+          fmt::format("{}: expected an integer from {} to {}, got '{}'", name, lo, hi, it->second));
+      return;
+    }
+    out = static_cast<int>(v);
+  }
+
+  void u64(const char* name, std::uint64_t& out, std::uint64_t lo, std::uint64_t hi) {
+    int v = static_cast<int>(out);
+    integer(name, v, static_cast<long>(lo), static_cast<long>(hi));
+    out = static_cast<std::uint64_t>(v);
+  }
+
+  void number(const char* name, double& out, double lo, double hi) {
+    auto it = vars_.find(name);
+    if (it == vars_.end() || it->second.empty()) return;
+    double v = 0;
+    auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    if (ec != std::errc() || p != it->second.data() + it->second.size() || !std::isfinite(v) ||
+        v < lo || v > hi) {
+      fail(fmt::format("{}: expected a number from {} to {}, got '{}'", name, lo, hi, it->second));
+      return;
+    }
+    out = v;
+  }
+
+  void choice(const char* name, std::string& out, std::initializer_list<const char*> allowed) {
+    auto it = vars_.find(name);
+    if (it == vars_.end() || it->second.empty()) return;
+    for (const char* a : allowed) {
+      if (it->second == a) {
+        out = it->second;
+        return;
+      }
+    }
+    std::string list;
+    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    fail(fmt::format("{}: expected one of {}, got '{}'", name, list, it->second));
+  }
+
+  void rate(const char* per_minute, const char* burst, RateLimitSetting& out) {
+    number(per_minute, out.per_minute, 0, 1e9);
+    number(burst, out.burst, 1, 1e9);
+  }
+
+  void fail(std::string message) {
+    if (!error_) error_ = Error{Errc::invalid_argument, std::move(message)};
+  }
+  const std::optional<Error>& error() const { return error_; }
+
+ private:
+  const Vars& vars_;
+  std::optional<Error> error_;
+};
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    auto comma = s.find(',', start);
+    std::string item =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    auto b = item.find_first_not_of(" \t");
+    auto e = item.find_last_not_of(" \t/");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string percent_encode(const std::string& v) {
+  std::string out;
+  for (unsigned char ch : v) {
+    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out += fmt::format("%{:02X}", ch);
+    }
+  }
+  return out;
+}
+
+// DB_* parts as a libpq connection URI.
+std::string pg_url_from_parts(const Config& c) {
+  std::string auth;
+  if (!c.db_user.empty()) {
+    auth = percent_encode(c.db_user);
+    if (!c.db_password.empty()) auth += ":" + percent_encode(c.db_password);
+    auth += "@";
+  }
+  return fmt::format("postgresql://{}{}:{}/{}", auth, percent_encode(c.db_host), c.db_port,
+                     percent_encode(c.db_name.empty() ? "objectvision" : c.db_name));
+}
+
+}  // namespace
+
+Result<Config> load(const Vars& vars) {
+  Config c;
+  Reader r(vars);
+  r.choice("ENVIRONMENT", c.environment, {"development", "production", "test", "staging"});
+  r.str("API_BASE_URL", c.api_base_url);
+  r.str("FRONTEND_BASE_URL", c.frontend_base_url);
+  r.str("FRONTEND_SUCCESS_URL", c.frontend_success_url);
+  r.str("FRONTEND_ERROR_URL", c.frontend_error_url);
+  r.str("DB_HOST", c.db_host);
+  r.integer("DB_PORT", c.db_port, 1, 65535);
+  r.str("DB_USER", c.db_user);
+  r.str("DB_NAME", c.db_name);
+  r.str("DB_PASSWORD", c.db_password);
+  r.str("DATABASE_URL", c.database_url);
+  r.str("REDIS_HOST", c.redis_host);
+  r.integer("REDIS_PORT", c.redis_port, 1, 65535);
+  r.str("REDIS_URL", c.redis_url);
+  r.str("JWT_SECRET_KEY", c.jwt_secret_key);
+  r.str("JWT_ALGORITHM", c.jwt_algorithm);
+  r.integer("ACCESS_TOKEN_EXPIRE_MINUTES", c.access_token_expire_minutes, 1, 60 * 24 * 30);
+  r.integer("REFRESH_TOKEN_EXPIRE_DAYS", c.refresh_token_expire_days, 1, 365);
+  r.str("BREVO_API_URL", c.brevo_api_url);
+  r.str("BREVO_API_KEY", c.brevo_api_key);
+  r.str("EMAIL_SENDER", c.email_sender);
+  r.str("EMAIL_SENDER_NAME", c.email_sender_name);
+  r.str("COMPANY_NAME", c.company_name);
+  r.str("MODEL_PATH", c.model_path);
+  r.str("MODELS_DIR", c.models_dir);
+  r.number("CONFIDENCE_THRESHOLD", c.confidence_threshold, 0.0, 1.0);
+  r.str("HOST", c.host);
+  r.integer("PORT", c.port, 0, 65535);
+  r.str("DATA_DIR", c.data_dir);
+  std::string cors;
+  r.str("CORS_ORIGINS", cors);
+  c.cors_origins = split_list(cors);
+  r.number("MAX_UPLOAD_MB", c.max_upload_mb, 0.001, 4096);
+  r.rate("RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_BURST", c.rate_ip);
+  r.rate("RATE_LIMIT_USER_PER_MINUTE", "RATE_LIMIT_USER_BURST", c.rate_user);
+  r.rate("RATE_LIMIT_AUTH_PER_MINUTE", "RATE_LIMIT_AUTH_BURST", c.rate_auth);
+  r.choice("LOG_LEVEL", c.log_level, {"trace", "debug", "info", "warning", "error", "critical"});
+  r.choice("LOG_FORMAT", c.log_format, {"json", "text"});
+  r.u64("ARGON2_OPS", c.argon2_ops, 1, 20);
+  r.u64("ARGON2_MEMORY_KIB", c.argon2_memory_kib, 8, 4 * 1024 * 1024);
+  r.integer("IO_THREADS", c.io_threads, 0, 256);
+  r.integer("WORKER_THREADS", c.worker_threads, 1, 1024);
+  r.integer("DB_POOL_SIZE", c.db_pool_size, 1, 1024);
+  r.integer("REQUEST_TIMEOUT_SECONDS", c.request_timeout_s, 1, 3600);
+  r.integer("KEEPALIVE_TIMEOUT_SECONDS", c.keepalive_timeout_s, 1, 3600);
+  r.integer("SHUTDOWN_GRACE_SECONDS", c.shutdown_grace_s, 0, 3600);
+  if (r.error()) return *r.error();
+
+  if (c.jwt_algorithm != "HS256") {
+    return Error{Errc::invalid_argument,
+                 fmt::format("JWT_ALGORITHM: only HS256 is supported, got '{}'", c.jwt_algorithm)};
+  }
+  if (c.production() && c.jwt_secret_key.empty()) {
+    return Error{Errc::invalid_argument,
+                 "JWT_SECRET_KEY: required when ENVIRONMENT=production (generate one with "
+                 "`openssl rand -base64 48`)"};
+  }
+  if (!c.jwt_secret_key.empty() && c.jwt_secret_key.size() < 16) {
+    return Error{Errc::invalid_argument, "JWT_SECRET_KEY: must be at least 16 characters"};
+  }
+  if (c.data_dir.empty()) return Error{Errc::invalid_argument, "DATA_DIR: must not be empty"};
+  if (c.io_threads == 0)
+    c.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  if (c.database_url.empty() && !c.db_host.empty()) c.database_url = pg_url_from_parts(c);
+  if (c.database_url.empty()) c.database_url = "sqlite://" + c.data_dir + "/objectvision.db";
+  if (c.database_url.rfind("sqlite://", 0) != 0 && c.database_url.rfind("postgres", 0) != 0) {
+    return Error{Errc::invalid_argument, "DATABASE_URL: expected a postgresql:// or sqlite:// URL"};
+  }
+  if (c.redis_url.empty() && !c.redis_host.empty()) {
+    c.redis_url = fmt::format("redis://{}:{}", c.redis_host, c.redis_port);
+  }
+  if (!c.redis_url.empty() && c.redis_url.rfind("redis://", 0) != 0) {
+    return Error{Errc::invalid_argument, "REDIS_URL: expected a redis:// URL"};
+  }
+  return c;
+}
+
+}  // namespace ov::config

@@ -1,0 +1,136 @@
+#include "config/config.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace ov::config {
+namespace {
+
+Result<Config> load_from(std::initializer_list<std::pair<const std::string, std::string>> vars) {
+  return load(Vars(vars));
+}
+
+TEST(Config, DefaultsAreTheEmbeddedShape) {
+  auto c = load_from({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->port, 8000);
+  EXPECT_EQ(c->data_dir, "./data");
+  EXPECT_EQ(c->database_url, "sqlite://./data/objectvision.db");
+  EXPECT_FALSE(c->scaled());
+  EXPECT_EQ(c->jwt_algorithm, "HS256");
+  EXPECT_EQ(c->access_token_expire_minutes, 15);
+  EXPECT_EQ(c->max_body_bytes(), 10u * 1024 * 1024);
+}
+
+TEST(Config, InvalidValuesNameTheVariable) {
+  struct Case {
+    std::string name, value;
+  };
+  for (const auto& [name, value] : std::vector<Case>{{"PORT", "abc"},
+                                                     {"PORT", "70000"},
+                                                     {"ACCESS_TOKEN_EXPIRE_MINUTES", "-1"},
+                                                     {"LOG_FORMAT", "xml"},
+                                                     {"CONFIDENCE_THRESHOLD", "1.5"},
+                                                     {"MAX_UPLOAD_MB", "ten"},
+                                                     {"JWT_ALGORITHM", "RS256"},
+                                                     {"JWT_ALGORITHM", "none"},
+                                                     {"DATABASE_URL", "mysql://x"},
+                                                     {"REDIS_URL", "http://x"}}) {
+    auto c = load(Vars{{name, value}});
+    ASSERT_FALSE(c.ok()) << name << "=" << value;
+    EXPECT_EQ(c.error().code, Errc::invalid_argument);
+    EXPECT_NE(c.error().message.find(name), std::string::npos) << c.error().message;
+  }
+}
+
+TEST(Config, ProductionRequiresASecret) {
+  auto c = load_from({{"ENVIRONMENT", "production"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("JWT_SECRET_KEY"), std::string::npos);
+  EXPECT_TRUE(load_from({{"ENVIRONMENT", "production"},
+                         {"JWT_SECRET_KEY", "0123456789abcdef0123456789abcdef"}})
+                  .ok());
+}
+
+TEST(Config, DbPartsBecomeAnEncodedUri) {
+  auto c = load_from({{"DB_HOST", "db.local"},
+                      {"DB_USER", "ov"},
+                      {"DB_PASSWORD", "p@ss:w/rd"},
+                      {"DB_NAME", "objectvision"},
+                      {"DB_PORT", "5433"}});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->database_url, "postgresql://ov:p%40ss%3Aw%2Frd@db.local:5433/objectvision");
+  auto r = load_from({{"REDIS_HOST", "cache"}, {"REDIS_PORT", "6380"}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->redis_url, "redis://cache:6380");
+  EXPECT_TRUE(r->scaled());
+}
+
+TEST(Config, CorsOriginsAreAList) {
+  auto c = load_from({{"CORS_ORIGINS", " http://a.test, https://b.test/ ,,"}});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->cors_origins, (std::vector<std::string>{"http://a.test", "https://b.test"}));
+}
+
+TEST(Config, DotenvParsing) {
+  auto v = parse_dotenv(
+      "# comment\nexport PORT=9000\nNAME=\"quoted # not a comment\"\nRAW='single'\n"
+      "TRAIL=value # comment\nEMPTY=\n  SPACED = yes \nnot a line\n");
+  EXPECT_EQ(v["PORT"], "9000");
+  EXPECT_EQ(v["NAME"], "quoted # not a comment");
+  EXPECT_EQ(v["RAW"], "single");
+  EXPECT_EQ(v["TRAIL"], "value");
+  EXPECT_EQ(v["EMPTY"], "");
+  EXPECT_EQ(v["SPACED"], "yes");
+  EXPECT_EQ(v.count("not a line"), 0u);
+}
+
+TEST(Config, EnvironmentOverridesFilesAndEnvironmentFileOverridesDotenv) {
+  auto dir = std::filesystem::temp_directory_path() / ("ovcfg-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / ".env") << "PORT=1111\nHOST=10.0.0.1\nENVIRONMENT=test\nLOG_LEVEL=debug\n";
+  std::ofstream(dir / ".env.test") << "PORT=2222\n";
+  std::string env_host = "HOST=127.0.0.1";
+  char* environ_vars[] = {env_host.data(), nullptr};
+  auto vars = read_vars(dir.string(), environ_vars);
+  EXPECT_EQ(vars["PORT"], "2222");
+  EXPECT_EQ(vars["HOST"], "127.0.0.1");
+  EXPECT_EQ(vars["LOG_LEVEL"], "debug");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, GeneratedSecretIsPrivateAndStable) {
+  auto dir = std::filesystem::temp_directory_path() / ("ovsec-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto c = load_from({{"DATA_DIR", dir.string()}});
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(ensure_jwt_secret(*c).ok());
+  EXPECT_GE(c->jwt_secret_key.size(), 32u);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "jwt_secret").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto again = load_from({{"DATA_DIR", dir.string()}});
+  ASSERT_TRUE(ensure_jwt_secret(*again).ok());
+  EXPECT_EQ(again->jwt_secret_key, c->jwt_secret_key);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Config, DescribeMasksSecrets) {
+  auto c = load_from({{"JWT_SECRET_KEY", "supersecretvalue-long-enough"},
+                      {"DATABASE_URL", "postgresql://ov:hunter2@db:5432/ov"},
+                      {"BREVO_API_KEY", "xkeysib-123"}});
+  ASSERT_TRUE(c.ok());
+  std::string all;
+  for (const auto& [k, v] : describe(*c)) all += k + "=" + v + "\n";
+  EXPECT_EQ(all.find("supersecretvalue"), std::string::npos);
+  EXPECT_EQ(all.find("hunter2"), std::string::npos);
+  EXPECT_EQ(all.find("xkeysib"), std::string::npos);
+  EXPECT_NE(all.find("DATABASE_URL=postgresql://ov:****@db:5432/ov"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ov::config
