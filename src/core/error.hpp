@@ -65,12 +65,20 @@ class ApiError : public std::runtime_error {
  public:
   ApiError(int status, std::string detail)
       : std::runtime_error(detail), status_(status), detail_(std::move(detail)) {}
+  // A detail that is already JSON (FastAPI's validation list).
+  static ApiError with_json_detail(int status, std::string json) {
+    ApiError e(status, std::move(json));
+    e.json_ = true;
+    return e;
+  }
   int status() const { return status_; }
   const std::string& detail() const { return detail_; }
+  bool detail_is_json() const { return json_; }
 
  private:
   int status_;
   std::string detail_;
+  bool json_ = false;
 };
 
 int http_status(Errc code);

@@ -1,0 +1,56 @@
+#pragma once
+// HTTP messages as the rest of the server sees them: plain structs, no Boost.Beast, so that
+// handlers stay cheap to compile and easy to test.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace ov::http {
+
+class Headers {
+ public:
+  // Case-insensitive lookup of the first value.
+  std::optional<std::string_view> get(std::string_view name) const;
+  void set(std::string name, std::string value);  // replaces every value of that name
+  void add(std::string name, std::string value);
+  void remove(std::string_view name);
+  bool has(std::string_view name) const { return get(name).has_value(); }
+  const std::vector<std::pair<std::string, std::string>>& all() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+struct Request {
+  std::string method;  // upper-case, e.g. "GET"
+  std::string target;  // as received: path and query
+  std::string path;    // before '?', not decoded
+  std::string query;   // after '?', not decoded
+  Headers headers;
+  std::string body;
+  std::string client_ip;
+
+  std::optional<std::string> query_param(std::string_view name) const;  // decoded
+  std::string content_type() const;  // media type only, lower-case, no parameters
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response json(int status, std::string body);
+  static Response empty(int status);
+};
+
+// Splits a target into path and query.
+void split_target(std::string_view target, std::string& path, std::string& query);
+// Percent-decoding ('+' is a space only when form is true). nullopt for a bad escape.
+std::optional<std::string> percent_decode(std::string_view text, bool form = false);
+// application/x-www-form-urlencoded pairs, decoded. nullopt for a bad escape.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_form(std::string_view body);
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace ov::http

@@ -1,0 +1,65 @@
+#include <zlib.h>
+
+#include <cctype>
+#include <charconv>
+
+#include "http/middleware.hpp"
+
+namespace ov::http {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool gzip(const std::string& in, std::string& out) {
+  z_stream zs{};
+  if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return false;
+  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())) + 32);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END;
+}
+
+}  // namespace
+
+bool accepts_gzip(std::string_view header) {
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    std::string_view item = trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+    auto semi = item.find(';');
+    std::string_view coding = trim(item.substr(0, semi));
+    if (!iequals(coding, "gzip") && coding != "*") continue;
+    if (semi == std::string_view::npos) return true;
+    std::string_view param = trim(item.substr(semi + 1));
+    if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+      double q = 1;
+      auto v = param.substr(2);
+      std::from_chars(v.data(), v.data() + v.size(), q);
+      return q > 0;
+    }
+    return true;
+  }
+  return false;
+}
+
+void maybe_gzip(const Request& request, Response& response, std::size_t min_bytes) {
+  if (response.body.size() < min_bytes || response.headers.has("Content-Encoding")) return;
+  auto ae = request.headers.get("Accept-Encoding");
+  if (!ae || !accepts_gzip(*ae)) return;
+  std::string compressed;
+  if (!gzip(response.body, compressed) || compressed.size() >= response.body.size()) return;
+  response.body = std::move(compressed);
+  response.headers.set("Content-Encoding", "gzip");
+  response.headers.add("Vary", "Accept-Encoding");
+}
+
+}  // namespace ov::http

@@ -1,0 +1,32 @@
+#pragma once
+// The request pipeline, synchronous and free of socket code: request id -> CORS preflight ->
+// routing (404/405/OPTIONS) -> rate limits -> authentication -> handler -> error boundary ->
+// CORS, security headers, gzip, X-Request-ID, X-Process-Time -> access log.
+// The server runs it on its worker pool, so handlers may block on the database.
+#include <functional>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "http/middleware.hpp"
+#include "http/router.hpp"
+
+namespace ov::http {
+
+// Turns a bearer token into a principal; Errc::unauthenticated (401) otherwise.
+using Authenticator = std::function<Result<Principal>(std::string_view token)>;
+
+class Pipeline {
+ public:
+  Pipeline(const Router& router, Cors cors, const RateLimitMiddleware* rate_limits,
+           Authenticator authenticator);
+  Response handle(const Request& request) const;
+
+ private:
+  Response dispatch(const Request& request, Context* ctx_out, const Route** route_out) const;
+  const Router& router_;
+  Cors cors_;
+  const RateLimitMiddleware* rate_limits_;
+  Authenticator authenticator_;
+};
+
+}  // namespace ov::http

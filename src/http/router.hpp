@@ -1,0 +1,70 @@
+#pragma once
+// The route table: the single source of truth for paths, methods, authentication, rate-limit
+// groups and API documentation (/openapi.json is generated from it; metrics and logs label
+// requests by its path templates).
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/user.hpp"
+#include "http/message.hpp"
+
+namespace ov::http {
+
+enum class AuthMode { none, bearer };
+
+// An authenticated caller, made by the authenticator from a bearer token.
+struct Principal {
+  User user;
+  std::string token_jti;
+  std::int64_t token_exp_s = 0;
+};
+
+struct Context {
+  const Request& request;
+  std::map<std::string, std::string> params;  // decoded path parameters
+  std::string request_id;
+  std::optional<Principal> principal;  // set on AuthMode::bearer routes
+};
+
+using Handler = std::function<Response(Context&)>;
+
+// OpenAPI fragments (JSON text) for a route; empty means "none".
+struct RouteDoc {
+  std::string summary;
+  std::string tag;
+  std::string request_body;  // an OpenAPI requestBody object
+  std::string responses;     // an OpenAPI responses object
+};
+
+struct Route {
+  std::string method;  // GET, POST, PATCH, PUT, DELETE
+  std::string path;    // template: /api/v1/users/{user_id}
+  AuthMode auth = AuthMode::none;
+  std::string rate_group;  // "" (default limits), "auth" (signup/login/refresh), "none"
+  RouteDoc doc;
+  Handler handler;
+};
+
+struct Match {
+  const Route* route = nullptr;
+  std::map<std::string, std::string> params;
+  std::vector<std::string> allowed;  // methods of the path when the method did not match
+};
+
+class Router {
+ public:
+  void add(Route route);
+  // The route for a method and a raw path. HEAD matches GET routes. A path that matches with
+  // another method gives allowed (-> 405); none gives an empty match (-> 404).
+  Match match(std::string_view method, std::string_view path) const;
+  const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+ private:
+  std::vector<std::unique_ptr<Route>> routes_;
+};
+
+}  // namespace ov::http

@@ -1,0 +1,320 @@
+#include "http/server.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http/pipeline.hpp"
+
+namespace ov::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using std::chrono::seconds;
+
+namespace {
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+Request to_request(bhttp::request<bhttp::string_body>&& in, std::string client_ip) {
+  Request r;
+  r.method = std::string(in.method_string());
+  r.target = std::string(in.target());
+  split_target(r.target, r.path, r.query);
+  for (const auto& field : in) {
+    r.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  r.body = std::move(in.body());
+  r.client_ip = std::move(client_ip);
+  return r;
+}
+
+bhttp::response<bhttp::string_body> to_beast(Response&& in, unsigned version, bool head,
+                                             bool keep_alive) {
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.status), version};
+  out.set(bhttp::field::server, "objectvision");
+  for (auto& [name, value] : in.headers.all()) out.insert(name, value);
+  std::size_t length = in.body.size();
+  if (!head) out.body() = std::move(in.body);
+  out.keep_alive(keep_alive);
+  if (in.status == 204 || in.status == 304 || (in.status >= 100 && in.status < 200)) {
+    out.body().clear();
+  } else {
+    out.content_length(length);
+  }
+  return out;
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  class Session;
+
+  Impl(ServerOptions options, const Pipeline& pipeline)
+      : options_(std::move(options)),
+        pipeline_(pipeline),
+        pool_(static_cast<std::size_t>(options_.worker_threads)),
+        acceptor_(ioc_),
+        signals_(ioc_, SIGINT, SIGTERM) {}
+
+  Result<void> listen();
+  void run();
+  void begin_shutdown();
+
+  ServerOptions options_;
+  const Pipeline& pipeline_;
+  asio::io_context ioc_;
+  asio::thread_pool pool_;
+  tcp::acceptor acceptor_;
+  asio::signal_set signals_;
+  std::atomic<bool> draining_{false};
+  std::mutex mu_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+
+ private:
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> drain();
+};
+
+class Server::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
+    beast::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    client_ip_ = ec ? "unknown" : remote.address().to_string();
+  }
+
+  void start() {
+    {
+      std::lock_guard lock(server_.mu_);
+      server_.sessions_[this] = weak_from_this();
+    }
+    asio::co_spawn(stream_.get_executor(), run(shared_from_this()), asio::detached);
+  }
+
+  ~Session() {
+    std::lock_guard lock(server_.mu_);
+    server_.sessions_.erase(this);
+  }
+
+  // Called at shutdown: a connection waiting for its next request is closed now; one in the
+  // middle of a request finishes it and closes after the response.
+  void close_if_idle() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->idle_) self->stream_.cancel();
+    });
+  }
+
+ private:
+  static asio::awaitable<void> run(std::shared_ptr<Session> self) { co_await self->serve(); }
+
+  asio::awaitable<void> serve();
+  asio::awaitable<void> reply_and_close(Response response, unsigned version);
+
+  Impl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::string client_ip_;
+  bool idle_ = true;
+};
+
+asio::awaitable<void> Server::Impl::Session::serve() {
+  const auto& opt = server_.options_;
+  for (;;) {
+    idle_ = true;
+    if (server_.draining_) break;
+    if (buffer_.size() == 0) {
+      // Wait for the first byte of the next request under the keep-alive timeout.
+      stream_.expires_after(seconds(opt.keepalive_timeout_s));
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(8192), use_tuple);
+      if (ec) break;
+      buffer_.commit(n);
+    }
+    idle_ = false;
+
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
+    parser.body_limit(opt.max_body_bytes);
+    stream_.expires_after(seconds(opt.request_timeout_s));
+    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
+    if (hec == bhttp::error::header_limit) {
+      co_await reply_and_close(error_response(431, "Request Header Fields Too Large"), 11);
+      break;
+    }
+    if (hec == bhttp::error::body_limit) {
+      co_await reply_and_close(error_response(413, "Request body too large"), 11);
+      break;
+    }
+    if (hec) {
+      if (hec != bhttp::error::end_of_stream && hec != beast::error::timeout &&
+          hec != asio::error::operation_aborted && hec != asio::error::connection_reset) {
+        co_await reply_and_close(error_response(400, "Bad Request"), 11);
+      }
+      break;
+    }
+    auto& header = parser.get();
+    unsigned version = header.version();
+    if (auto len = parser.content_length(); len && *len > opt.max_body_bytes) {
+      co_await reply_and_close(error_response(413, "Request body too large"), version);
+      break;
+    }
+    if (bhttp::token_list(header[bhttp::field::expect]).exists("100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+      co_await bhttp::async_write(stream_, cont, use_tuple);
+    }
+    auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
+    if (bec == bhttp::error::body_limit) {
+      co_await reply_and_close(error_response(413, "Request body too large"), version);
+      break;
+    }
+    if (bec) {
+      if (bec != beast::error::timeout && bec != asio::error::operation_aborted &&
+          bec != asio::error::connection_reset && bec != bhttp::error::partial_message) {
+        co_await reply_and_close(error_response(400, "Bad Request"), version);
+      }
+      break;
+    }
+
+    auto message = parser.release();
+    bool keep_alive = message.keep_alive();
+    bool head = message.method() == bhttp::verb::head;
+    Request request = to_request(std::move(message), client_ip_);
+    const Pipeline& pipeline = server_.pipeline_;
+    Response response = co_await asio::co_spawn(
+        server_.pool_, [&]() -> asio::awaitable<Response> { co_return pipeline.handle(request); },
+        asio::use_awaitable);
+
+    keep_alive = keep_alive && !server_.draining_;
+    auto out = to_beast(std::move(response), version, head, keep_alive);
+    stream_.expires_after(seconds(opt.request_timeout_s));
+    auto [wec, wn] = co_await bhttp::async_write(stream_, out, use_tuple);
+    if (wec || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Answers an error and closes; unread request bytes are drained briefly so that the client
+// reads the answer instead of a connection reset.
+asio::awaitable<void> Server::Impl::Session::reply_and_close(Response response, unsigned version) {
+  auto out = to_beast(std::move(response), version, false, false);
+  stream_.expires_after(seconds(5));
+  auto [ec, n] = co_await bhttp::async_write(stream_, out, use_tuple);
+  if (ec) co_return;
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  std::array<char, 16384> sink{};
+  std::size_t drained = 0;
+  stream_.expires_after(seconds(2));
+  while (drained < 64 * 1024 * 1024) {
+    auto [rec, rn] = co_await stream_.async_read_some(asio::buffer(sink), use_tuple);
+    if (rec) break;
+    drained += rn;
+  }
+}
+
+Result<void> Server::Impl::listen() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options_.host, ec);
+  if (ec) return Error{Errc::invalid_argument, "HOST: not an IP address: " + options_.host};
+  tcp::endpoint endpoint{address, static_cast<unsigned short>(options_.port)};
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Error{Errc::unavailable, "cannot listen on " + options_.host + ":" +
+                                        std::to_string(options_.port) + ": " + ec.message()};
+  }
+  return {};
+}
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), use_tuple);
+    if (ec) {
+      if (draining_ || ec == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer pause(ioc_, std::chrono::milliseconds(50));  // EMFILE and the like
+      co_await pause.async_wait(use_tuple);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<Session>(*this, std::move(socket))->start();
+  }
+}
+
+void Server::Impl::begin_shutdown() {
+  if (draining_.exchange(true)) return;
+  spdlog::info("shutting down: no new connections, finishing in-flight requests");
+  beast::error_code ec;
+  acceptor_.close(ec);
+  signals_.cancel(ec);
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [ptr, weak] : sessions_) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) s->close_if_idle();
+  live.clear();
+  asio::co_spawn(ioc_, drain(), asio::detached);
+}
+
+asio::awaitable<void> Server::Impl::drain() {
+  auto deadline = std::chrono::steady_clock::now() + seconds(options_.shutdown_grace_s);
+  asio::steady_timer timer(ioc_);
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (sessions_.empty()) break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      spdlog::warn("shutdown grace period over with requests still in flight");
+      break;
+    }
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(use_tuple);
+  }
+  ioc_.stop();
+}
+
+void Server::Impl::run() {
+  signals_.async_wait([this](beast::error_code ec, int) {
+    if (!ec) begin_shutdown();
+  });
+  asio::co_spawn(ioc_, accept_loop(), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < options_.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : threads) t.join();
+  pool_.join();
+  spdlog::info("server stopped");
+}
+
+Server::Server(ServerOptions options, const Pipeline& pipeline)
+    : impl_(std::make_unique<Impl>(std::move(options), pipeline)) {}
+Server::~Server() = default;
+Result<void> Server::listen() {
+  return impl_->listen();
+}
+int Server::port() const {
+  return impl_->acceptor_.local_endpoint().port();
+}
+void Server::run() {
+  impl_->run();
+}
+void Server::stop() {
+  asio::post(impl_->ioc_, [this] { impl_->begin_shutdown(); });
+}
+
+}  // namespace ov::http
