@@ -1,9 +1,95 @@
+// objectvision: the one binary. Loads the configuration, then runs a subcommand.
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 
+#include "app/commands.hpp"
+#ifdef HAVE_OV_INFERENCE
+#include "inference/cli.hpp"
+#include "inference/settings.hpp"
+#endif
+
+extern char** environ;
+
 int main(int argc, char** argv) {
-  CLI::App app{"ObjectVision: a self-hostable object-detection platform"};
+  using namespace ov;
+  auto loaded = config::load(config::read_vars(".", environ));
+
+  CLI::App app{
+      "ObjectVision: a self-hostable object-detection platform.\n"
+      "Configuration comes from the environment and .env / .env.<ENVIRONMENT>."};
   app.require_subcommand(1);
-  app.add_subcommand("version", "Print the version")->callback([] { std::puts("objectvision 0.1.0"); });
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+  int rc = 0;
+  // Commands that need a valid configuration say so; `version` and `--help` do not.
+  auto with_config = [&](auto&& fn) {
+    return [&, fn] {
+      if (!loaded) {
+        std::cerr << "objectvision: invalid configuration: " << loaded.error().message << "\n";
+        rc = app::kExitConfig;
+        return;
+      }
+      rc = fn(loaded.value());
+    };
+  };
+
+  app.add_subcommand("version", "Print the version")->callback([] {
+    std::printf("objectvision %s\n", app::kVersion);
+  });
+
+  app.add_subcommand("serve", "Run the HTTP API server")
+      ->callback(with_config([](const config::Config& c) { return app::serve(c); }));
+
+  auto* migrate = app.add_subcommand("migrate", "Apply, revert or list database migrations");
+  migrate->require_subcommand(1);
+  migrate->add_subcommand("up", "Apply every pending migration")
+      ->callback(with_config([](const config::Config& c) { return app::migrate_up(c); }));
+  int steps = 1;
+  auto* down = migrate->add_subcommand("down", "Revert the newest N migrations (default 1)");
+  down->add_option("N", steps, "How many to revert")->check(CLI::PositiveNumber);
+  down->callback(
+      with_config([&steps](const config::Config& c) { return app::migrate_down(c, steps); }));
+  migrate->add_subcommand("status", "List every migration: applied or pending")
+      ->callback(with_config([](const config::Config& c) { return app::migrate_status(c); }));
+  migrate->add_subcommand("history", "The same list, with when each was applied")
+      ->callback(with_config([](const config::Config& c) { return app::migrate_status(c); }));
+
+  auto* user = app.add_subcommand("user", "Manage users");
+  user->require_subcommand(1);
+  app::NewUserArgs new_user;
+  auto* create = user->add_subcommand("create", "Create a user (prints its id)");
+  create->add_option("--email", new_user.email, "Email address")->required();
+  create
+      ->add_option("--password", new_user.password,
+                   "Password (or the environment variable OV_PASSWORD)")
+      ->envname("OV_PASSWORD")
+      ->required();
+  create->add_option("--name", new_user.name, "Display name");
+  create->add_flag("--admin", new_user.admin, "Give the user the admin role");
+  create->callback(
+      with_config([&new_user](const config::Config& c) { return app::user_create(c, new_user); }));
+
+  auto* cfg = app.add_subcommand("config", "Inspect the configuration");
+  cfg->require_subcommand(1);
+  cfg->add_subcommand("check", "Validate and print the effective configuration, secrets masked")
+      ->callback(with_config([](const config::Config& c) { return app::config_check(c); }));
+
+#ifdef HAVE_OV_INFERENCE
+  inference::EngineSettings engine_settings;
+  if (loaded) {
+    engine_settings.models_dir = loaded->models_dir;
+    engine_settings.model_path = loaded->model_path;
+    engine_settings.confidence = static_cast<float>(loaded->confidence_threshold);
+  }
+  inference::add_cli_commands(app, engine_settings);
+#endif
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return rc;
 }

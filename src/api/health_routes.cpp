@@ -1,0 +1,78 @@
+// GET /health, /health/database, /health/redis, /health/ready
+#include <chrono>
+
+#include <boost/json.hpp>
+
+#include "api/json_io.hpp"
+#include "api/route_docs.hpp"
+#include "api/routes.hpp"
+#include "cache/redis.hpp"
+#include "storage/database.hpp"
+
+namespace ov::api {
+namespace json = boost::json;
+using http::Context;
+using http::Response;
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+template <class F>
+std::pair<Result<void>, double> timed(F&& f) {
+  auto start = std::chrono::steady_clock::now();
+  Result<void> r = f();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return {std::move(r), ms};
+}
+
+Response database(Services& s) {
+  auto [r, ms] = timed([&] { return s.db.ping(); });
+  json::object out{{"status", r ? "ok" : "error"}, {"backend", s.db.backend()}, {"latency_ms", ms}};
+  if (!r) out["error"] = r.error().message;
+  return json_response(r ? 200 : 503, out);
+}
+
+Response redis(Services& s) {
+  if (!s.redis) return json_response(200, json::object{{"status", "disabled"}});
+  auto [r, ms] = timed([&] { return s.redis->ping(); });
+  json::object out{{"status", r ? "ok" : "error"}, {"latency_ms", ms}};
+  if (!r) out["error"] = r.error().message;
+  return json_response(r ? 200 : 503, out);
+}
+
+Response ready(Services& s) {
+  bool db_ok = s.db.ping().ok();
+  bool migrations_ok = db_ok && s.db.migrations_current();
+  std::string redis_state = "disabled";
+  bool redis_ok = true;
+  if (s.redis) {
+    redis_ok = s.redis->ping().ok();
+    redis_state = redis_ok ? "ok" : "error";
+  }
+  bool all = db_ok && migrations_ok && redis_ok;
+  json::object checks{{"database", db_ok ? "ok" : "error"},
+                      {"migrations", migrations_ok ? "ok" : (db_ok ? "pending" : "unknown")},
+                      {"redis", redis_state}};
+  return json_response(all ? 200 : 503,
+                       json::object{{"status", all ? "ready" : "not_ready"}, {"checks", checks}});
+}
+
+}  // namespace
+
+void register_health_routes(http::Router& router, Services& s) {
+  using http::AuthMode;
+  router.add({"GET", "/health", AuthMode::none, "none", docs::health("Liveness"), [](Context&) {
+                return json_response(200, json::object{{"status", "ok"}, {"version", kVersion}});
+              }});
+  router.add({"GET", "/health/database", AuthMode::none, "none", docs::health("Database"),
+              [&s](Context&) { return database(s); }});
+  router.add({"GET", "/health/redis", AuthMode::none, "none", docs::health("Redis"),
+              [&s](Context&) { return redis(s); }});
+  router.add({"GET", "/health/ready", AuthMode::none, "none",
+              docs::health("Readiness: database reachable, migrations current, Redis"),
+              [&s](Context&) { return ready(s); }});
+}
+
+}  // namespace ov::api

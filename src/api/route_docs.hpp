@@ -1,0 +1,21 @@
+#pragma once
+// OpenAPI fragments for each route, kept apart from the handlers so that they read cleanly.
+#include <string_view>
+
+#include "http/router.hpp"
+
+namespace ov::api::docs {
+
+http::RouteDoc health(std::string_view summary);
+http::RouteDoc signup();
+http::RouteDoc login();
+http::RouteDoc refresh();
+http::RouteDoc logout();
+http::RouteDoc get_profile();
+http::RouteDoc get_user();
+http::RouteDoc patch_user();
+
+// The shared component schemas (User, Tokens, HTTPError, HTTPValidationError, ...).
+std::string_view component_schemas();
+
+}  // namespace ov::api::docs

@@ -1,0 +1,35 @@
+#pragma once
+// What the API handlers are built from: the composition root (src/app) makes these and
+// passes them in. Nothing here owns anything.
+#include "config/config.hpp"
+
+namespace ov::storage {
+class Database;
+}
+namespace ov::cache {
+class Redis;
+}
+namespace ov::auth {
+class PasswordHasher;
+class JwtCodec;
+class AccessBlacklist;
+}  // namespace ov::auth
+namespace ov::http {
+class Router;
+}
+
+namespace ov::api {
+
+struct Services {
+  const config::Config& config;
+  storage::Database& db;
+  const auth::PasswordHasher& hasher;
+  const auth::JwtCodec& jwt;
+  auth::AccessBlacklist& blacklist;
+  cache::Redis* redis = nullptr;  // null in the embedded shape
+};
+
+// Adds every route of the API to the router (health, auth, users, docs).
+void register_routes(http::Router& router, Services& services);
+
+}  // namespace ov::api

@@ -1,0 +1,28 @@
+#pragma once
+// Issuing, rotating and revoking token pairs (access + refresh with a rotation family).
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "api/services.hpp"
+#include "core/error.hpp"
+#include "core/user.hpp"
+#include "http/router.hpp"
+
+namespace ov::api {
+
+// {access_token, refresh_token, token_type: "bearer", expires_in}; the refresh token is stored.
+boost::json::object issue_tokens(Services& s, const User& user, const std::string& family_id);
+
+// Rotation: the presented refresh token dies and a new pair of the same family is returned.
+// A used or revoked token is a replay: the family is revoked. Errors are 401.
+boost::json::object rotate_tokens(Services& s, const std::string& refresh_token);
+
+// Revokes the family of a refresh token that belongs to user_id (logout).
+void revoke_refresh_family(Services& s, const std::string& refresh_token,
+                           const std::string& user_id);
+
+// Bearer access token -> principal (signature, expiry, type, blacklist, user active).
+Result<http::Principal> authenticate(Services& s, std::string_view access_token);
+
+}  // namespace ov::api

@@ -1,0 +1,31 @@
+#pragma once
+// The `objectvision` subcommands. Each returns the process exit code:
+// 0 success, 1 failure, 2 invalid configuration or usage.
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+
+namespace ov::app {
+
+inline constexpr const char* kVersion = "0.1.0";
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitConfig = 2;
+
+int serve(config::Config config);
+
+int migrate_up(const config::Config& config);
+int migrate_down(const config::Config& config, int steps);
+int migrate_status(const config::Config& config);
+
+struct NewUserArgs {
+  std::string email;
+  std::string password;
+  std::string name;
+  bool admin = false;
+};
+int user_create(const config::Config& config, const NewUserArgs& args);
+
+int config_check(const config::Config& config);
+
+}  // namespace ov::app
