@@ -1,5 +1,7 @@
 #pragma once
 // Token-bucket rate limiting, in memory (embedded) or in Redis (shared by every node).
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,10 +16,16 @@ struct RateLimit {
 
 struct RateDecision {
   bool allowed = true;
-  double retry_after_s = 0.0;  // when not allowed: seconds until one token is back
-  double remaining = 0.0;      // tokens left after this take
+  double retry_after_s = 0.0;  // when not allowed: seconds until `cost` tokens are back
+  double remaining = 0.0;      // tokens left (after this take when allowed)
 };
 
+// Rules shared by both implementations:
+// - a bucket starts full (`burst` tokens) and refills at `per_second`, capped at `burst`;
+// - a take that would overdraw takes nothing (the caller's refused attempts do not dig the
+//   hole deeper) and answers the exact wait until `cost` tokens are there;
+// - a cost above the burst can never be met: refused, retry_after_s is the time to fill up;
+// - per_second <= 0 or burst <= 0 means "no limit": always allowed.
 class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
@@ -25,9 +33,20 @@ class RateLimiter {
   virtual RateDecision take(const std::string& key, const RateLimit& limit, double cost = 1.0) = 0;
 };
 
-// Thread-safe, bounded memory (idle buckets are evicted).
-std::unique_ptr<RateLimiter> make_memory_rate_limiter();
-// Atomic through a Lua script; fails open (allows) when Redis is unreachable, and logs it.
+// Monotonic time in seconds (any origin); injectable so tests can move time by hand.
+using SecondsClock = std::function<double()>;
+
+// Thread-safe, bounded memory: a bucket that has refilled to full is the same as no bucket, so
+// such buckets are swept away; the map holds at most about twice the buckets still refilling.
+class MemoryRateLimiter : public RateLimiter {
+ public:
+  virtual std::size_t bucket_count() = 0;  // buckets held now (for metrics and tests)
+};
+// An empty clock means std::chrono::steady_clock.
+std::unique_ptr<MemoryRateLimiter> make_memory_rate_limiter(SecondsClock clock = {});
+// Atomic through a Lua script using the Redis server's clock (TIME), so nodes with skewed
+// clocks agree; keys are "rl:<key>" and expire once the bucket would be full again. Fails open
+// (allows) when Redis is unreachable or answers an error, logging a warning at most every 10 s.
 std::unique_ptr<RateLimiter> make_redis_rate_limiter(Redis& redis);
 
 }  // namespace ov::cache
