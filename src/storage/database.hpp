@@ -2,6 +2,8 @@
 // The repository interface over both backends: SQLite (embedded) and PostgreSQL (scaled).
 // Calls block: the HTTP layer runs them on its worker pool, never on an I/O thread.
 // Implementations are thread-safe (a connection pool inside).
+// Calls that return a Result report failures as values; the others (finds, token writes,
+// listings) throw StorageError when the database itself fails.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,10 +16,25 @@
 namespace ov::storage {
 
 struct DbConfig {
-  // "sqlite:///abs/path/objectvision.db" or "postgresql://user:pass@host:port/db" (libpq URI)
+  // "sqlite:///abs/path/objectvision.db", "sqlite://relative/path.db", "sqlite://:memory:"
+  // (one connection) or "postgresql://user:pass@host:port/db" / "postgres://..." (libpq URI)
   std::string url;
-  int pool_size = 8;
-  int connect_timeout_s = 5;
+  int pool_size = 8;           // PostgreSQL connections; SQLite uses at most 4
+  int connect_timeout_s = 5;   // also SQLite's busy timeout
+  int acquire_timeout_s = 30;  // how long a caller waits for a free pooled connection
+};
+
+// What the calls without a Result throw when the database fails: an ApiError, so the HTTP
+// boundary answers 503 (unreachable, busy) or 500 (anything else) with a generic detail;
+// what() and cause() carry the driver's message for the logs.
+class StorageError : public ApiError {
+ public:
+  explicit StorageError(Error cause);
+  const Error& cause() const { return cause_; }
+  const char* what() const noexcept override { return cause_.message.c_str(); }
+
+ private:
+  Error cause_;
 };
 
 struct NewUser {
@@ -43,13 +60,16 @@ struct SettingsPatch {
 class UserRepository {
  public:
   virtual ~UserRepository() = default;
-  // Errc::conflict when the email is taken. Creates default settings too.
+  // Errc::conflict when the email is taken (compared case-insensitively). Creates default
+  // settings too.
   virtual Result<User> create(const NewUser& user) = 0;
   virtual std::optional<User> find_by_id(const std::string& id) = 0;
-  virtual std::optional<User> find_by_email(const std::string& email) = 0;
+  virtual std::optional<User> find_by_email(const std::string& email) = 0;  // any case
   // Applies the set fields and bumps updated_at; Errc::not_found when absent.
   virtual Result<User> update(const std::string& id, const UserPatch& patch) = 0;
   virtual std::optional<UserSettings> settings(const std::string& user_id) = 0;
+  // Errc::not_found for an unknown user, invalid_argument for a bad theme, conflict for an
+  // API key hash another user holds.
   virtual Result<UserSettings> update_settings(const std::string& user_id,
                                                const SettingsPatch& patch) = 0;
   virtual std::optional<User> find_by_api_key_hash(const std::string& api_key_hash) = 0;
@@ -66,6 +86,8 @@ class TokenRepository {
   virtual bool mark_refresh_used(const std::string& jti) = 0;
   virtual void revoke_family(const std::string& family_id) = 0;
   virtual void revoke_refresh(const std::string& jti) = 0;
+  // Every refresh token of the user (a password change ends the other sessions).
+  virtual void revoke_user(const std::string& user_id) = 0;
   // Access-token blacklist for the embedded shape (Redis holds it when configured).
   virtual void blacklist_access(const std::string& jti, std::int64_t expires_at_ms) = 0;
   virtual bool is_access_blacklisted(const std::string& jti) = 0;
@@ -88,9 +110,14 @@ class Database {
   // Migrations are versioned SQL files compiled into the binary (src/storage/migrations/).
   // up/down hold a lock (pg_advisory_lock; an exclusive transaction in SQLite) so that
   // nodes starting together do not race.
-  virtual Result<int> migrate_up() = 0;            // returns how many were applied
+  // Each migration runs in its own transaction. Errc::conflict, touching nothing, when the
+  // database holds a version this binary does not know (the binary is older than the data).
+  virtual Result<int> migrate_up() = 0;             // returns how many were applied
   virtual Result<int> migrate_down(int steps) = 0;  // returns how many were reverted
-  virtual std::vector<MigrationState> migrations() = 0;  // every known one, applied or not
+  // Every known one, applied or not, by version; versions applied by a newer binary are
+  // listed too (applied, with the name recorded in the database).
+  virtual std::vector<MigrationState> migrations() = 0;
+  // True when nothing is pending and no unknown (newer) version is applied.
   virtual bool migrations_current() = 0;
   virtual UserRepository& users() = 0;
   virtual TokenRepository& tokens() = 0;

@@ -28,6 +28,7 @@ class RecordingTokens final : public storage::TokenRepository {
   bool mark_refresh_used(const std::string&) override { return false; }
   void revoke_family(const std::string&) override {}
   void revoke_refresh(const std::string&) override {}
+  void revoke_user(const std::string&) override {}
   void blacklist_access(const std::string& jti, std::int64_t expires_at_ms) override {
     blacklisted[jti] = expires_at_ms;
   }

@@ -1,0 +1,35 @@
+#pragma once
+// Database over a connection pool and a dialect: the one implementation both backends share.
+#include <memory>
+
+#include "storage/database.hpp"
+#include "storage/sql/dialect.hpp"
+#include "storage/sql/migrator.hpp"
+#include "storage/sql/pool.hpp"
+#include "storage/sql/token_repository.hpp"
+#include "storage/sql/user_repository.hpp"
+
+namespace ov::storage::sql {
+
+class SqlDatabase final : public Database {
+ public:
+  SqlDatabase(Dialect dialect, std::unique_ptr<Pool> pool, std::vector<MigrationFile> files);
+
+  std::string backend() const override { return dialect_.name(); }
+  Result<void> ping() override;
+  Result<int> migrate_up() override { return migrator_.up(); }
+  Result<int> migrate_down(int steps) override { return migrator_.down(steps); }
+  std::vector<MigrationState> migrations() override;
+  bool migrations_current() override;
+  UserRepository& users() override { return users_; }
+  TokenRepository& tokens() override { return tokens_; }
+
+ private:
+  Dialect dialect_;
+  std::unique_ptr<Pool> pool_;
+  Migrator migrator_;
+  SqlUserRepository users_;
+  SqlTokenRepository tokens_;
+};
+
+}  // namespace ov::storage::sql

@@ -1,0 +1,196 @@
+#include "storage/sqlite/connection.hpp"
+
+#include <sqlite3.h>
+
+#include <string_view>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+namespace ov::storage::sqlite {
+namespace {
+
+Errc classify(int extended_code) {
+  switch (extended_code) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return Errc::conflict;
+    default:
+      break;
+  }
+  switch (extended_code & 0xff) {
+    case SQLITE_CONSTRAINT:
+      return Errc::invalid_argument;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+      return Errc::unavailable;
+    default:
+      return Errc::internal;
+  }
+}
+
+class SqliteConnection final : public sql::Connection {
+ public:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+  ~SqliteConnection() override {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  Result<sql::QueryResult> query(std::string_view sql, const sql::Params& params) override {
+    auto stmt = statement(sql);
+    if (!stmt) return stmt.error();
+    sqlite3_stmt* s = stmt.value();
+    if (auto bound = bind(s, params); !bound) {
+      sqlite3_clear_bindings(s);
+      return bound.error();
+    }
+    sql::QueryResult result;
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) result.rows.push_back(read_row(s));
+    if (rc != SQLITE_DONE) {
+      Error error = failure("query");
+      sqlite3_reset(s);
+      sqlite3_clear_bindings(s);
+      return error;
+    }
+    if (sqlite3_stmt_readonly(s) == 0) result.affected = sqlite3_changes64(db_);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return result;
+  }
+
+  Result<void> run_script(std::string_view sql) override {
+    std::string text(sql);
+    if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return failure("script");
+    }
+    return {};
+  }
+
+  Result<void> revalidate() override { return {}; }
+
+  // Left inside a transaction (a body threw): closing it rolls back.
+  bool unusable() const override { return sqlite3_get_autocommit(db_) == 0; }
+
+  Result<void> configure(int busy_timeout_ms) {
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, busy_timeout_ms);
+    return run_script(
+        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+  }
+
+ private:
+  Error failure(std::string_view what) const {
+    int code = sqlite3_extended_errcode(db_);
+    return Error{classify(code), fmt::format("sqlite {}: {}", what, sqlite3_errmsg(db_))};
+  }
+
+  Result<sqlite3_stmt*> statement(std::string_view sql) {
+    std::string key(sql);
+    if (auto found = statements_.find(key); found != statements_.end()) return found->second;
+    sqlite3_stmt* stmt = nullptr;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size() + 1),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+    if (rc != SQLITE_OK) return failure("prepare");
+    if (stmt == nullptr || (tail != nullptr && std::string_view(tail).find_first_not_of(
+                                                   " \t\r\n;") != std::string_view::npos)) {
+      sqlite3_finalize(stmt);
+      return Error{Errc::internal, "sqlite prepare: expected exactly one statement"};
+    }
+    statements_.emplace(std::move(key), stmt);
+    return stmt;
+  }
+
+  // Placeholders are $1..$n; SQLite treats each as a named parameter, found by name.
+  Result<void> bind(sqlite3_stmt* s, const sql::Params& params) {
+    if (sqlite3_bind_parameter_count(s) != static_cast<int>(params.size())) {
+      return Error{Errc::internal,
+                   fmt::format("sqlite bind: statement takes {} parameters, {} given",
+                               sqlite3_bind_parameter_count(s), params.size())};
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      std::string name = fmt::format("${}", i + 1);
+      int index = sqlite3_bind_parameter_index(s, name.c_str());
+      if (index == 0) return Error{Errc::internal, "sqlite bind: no placeholder " + name};
+      int rc = std::visit(
+          [&](const auto& v) -> int {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, sql::Null>) {
+              return sqlite3_bind_null(s, index);
+            } else if constexpr (std::is_same_v<T, std::int64_t>) {
+              return sqlite3_bind_int64(s, index, v);
+            } else if constexpr (std::is_same_v<T, double>) {
+              return sqlite3_bind_double(s, index, v);
+            } else if constexpr (std::is_same_v<T, bool>) {
+              return sqlite3_bind_int(s, index, v ? 1 : 0);
+            } else {
+              return sqlite3_bind_text64(s, index, v.data(), v.size(), SQLITE_TRANSIENT,
+                                         SQLITE_UTF8);
+            }
+          },
+          params[i]);
+      if (rc != SQLITE_OK) return failure("bind");
+    }
+    return {};
+  }
+
+  static sql::Row read_row(sqlite3_stmt* s) {
+    int n = sqlite3_column_count(s);
+    std::vector<sql::Value> cells;
+    cells.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      switch (sqlite3_column_type(s, i)) {
+        case SQLITE_INTEGER:
+          cells.emplace_back(std::int64_t{sqlite3_column_int64(s, i)});
+          break;
+        case SQLITE_FLOAT:
+          cells.emplace_back(sqlite3_column_double(s, i));
+          break;
+        case SQLITE_NULL:
+          cells.emplace_back(sql::Null{});
+          break;
+        default: {
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+          cells.emplace_back(
+              std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(s, i))));
+        }
+      }
+    }
+    return sql::Row(std::move(cells));
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<sql::Connection>> open_connection(const std::string& path,
+                                                         int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return Error{Errc::unavailable,
+                 fmt::format("cannot open SQLite database {}: {}", path, message)};
+  }
+  auto conn = std::make_unique<SqliteConnection>(db);
+  if (auto configured = conn->configure(busy_timeout_ms); !configured) {
+    Error error = configured.error();
+    error.message = fmt::format("cannot open SQLite database {}: {}", path, error.message);
+    if (error.code != Errc::unavailable) error.code = Errc::unavailable;
+    return error;
+  }
+  return std::unique_ptr<sql::Connection>(std::move(conn));
+}
+
+}  // namespace ov::storage::sqlite
