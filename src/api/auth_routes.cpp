@@ -10,6 +10,7 @@
 #include "auth/password.hpp"
 #include "core/email.hpp"
 #include "core/ids.hpp"
+#include "core/text.hpp"
 #include "storage/database.hpp"
 
 namespace ov::api {
@@ -18,12 +19,6 @@ using http::Context;
 using http::Response;
 
 namespace {
-
-std::string trim_copy(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos) return {};
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 Response signup(Services& s, Context& ctx) {
   json::object body = parse_json_object(ctx.request);
@@ -36,7 +31,7 @@ Response signup(Services& s, Context& ctx) {
     normalized = normalize_email(*email);
     if (!normalized) v.error("email", "value is not a valid email address", "value_error");
   }
-  std::string display = name ? trim_copy(*name) : std::string();
+  std::string display = name ? trim(*name) : std::string();
   if (name && display.empty()) v.error("name", "Name must not be blank", "value_error");
   v.throw_if_failed();
   if (!name) display = normalized->substr(0, normalized->find('@'));

@@ -51,7 +51,9 @@ std::string build_openapi(const http::Router& router, const config::Config& conf
     }
     std::string method = r->method;
     for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    paths[r->path].emplace_object()[method] = std::move(op);
+    json::value& item = paths[r->path];
+    if (!item.is_object()) item.emplace_object();
+    item.as_object()[method] = std::move(op);
   }
   json::object doc{
       {"openapi", "3.1.0"},

@@ -7,6 +7,7 @@
 #include "api/user_json.hpp"
 #include "auth/password.hpp"
 #include "core/ids.hpp"
+#include "core/text.hpp"
 #include "storage/database.hpp"
 
 namespace ov::api {
@@ -48,6 +49,10 @@ Response patch_user(Services& s, Context& ctx) {
   json::object body = parse_json_object(ctx.request);
   Validator v(body);
   auto name = v.string("name", false, 1, 100);
+  if (name) {
+    *name = trim(*name);
+    if (name->empty()) v.error("name", "Name must not be blank", "value_error");
+  }
   auto current = v.string("current_password", false, 1, 1024);
   auto next = v.string("new_password", false, 8, 128);
   auto role = v.string("role", false, 1, 16);

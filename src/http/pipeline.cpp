@@ -85,19 +85,30 @@ Response Pipeline::handle(const Request& request) const {
   obs::set_request_id(ctx.request_id);
   const Route* route = nullptr;
   Response response = guarded([&] { return dispatch(request, &ctx, &route); });
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  finish(request, ctx, route, response, seconds);
+  obs::set_request_id("");
+  return response;
+}
 
+void Pipeline::finish_rejected(const Request& request, Response& response) const {
+  Context ctx{request, {}, resolve_request_id(request), std::nullopt};
+  obs::set_request_id(ctx.request_id);
+  finish(request, ctx, nullptr, response, 0.0);
+  obs::set_request_id("");
+}
+
+void Pipeline::finish(const Request& request, const Context& ctx, const Route* route,
+                      Response& response, double seconds) const {
   cors_.decorate(request, response);
   add_security_headers(request, response);
   maybe_gzip(request, response);
   response.headers.set("X-Request-ID", ctx.request_id);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   response.headers.set("X-Process-Time", fmt::format("{:.6f}", seconds));
   obs::log_access({request.method, route ? std::string_view(route->path) : std::string_view("-"),
                    request.path, response.status, seconds * 1000.0,
                    ctx.principal ? std::string_view(ctx.principal->user.id) : std::string_view(),
                    request.client_ip});
-  obs::set_request_id("");
-  return response;
 }
 
 }  // namespace ov::http

@@ -20,8 +20,13 @@ class Pipeline {
   Pipeline(const Router& router, Cors cors, const RateLimitMiddleware* rate_limits,
            Authenticator authenticator);
   Response handle(const Request& request) const;
+  // For answers the server makes before a request is complete (413, 431, 400): the same
+  // headers and access-log line as every other answer. `request` may lack its body.
+  void finish_rejected(const Request& request, Response& response) const;
 
  private:
+  void finish(const Request& request, const Context& ctx, const Route* route, Response& response,
+              double seconds) const;
   Response dispatch(const Request& request, Context* ctx_out, const Route** route_out) const;
   const Router& router_;
   Cors cors_;

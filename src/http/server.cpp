@@ -23,7 +23,8 @@ using std::chrono::seconds;
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-Request to_request(bhttp::request<bhttp::string_body>&& in, std::string client_ip) {
+// The request line and headers (the body is left out: see to_request).
+Request header_only(const bhttp::request<bhttp::string_body>& in, const std::string& client_ip) {
   Request r;
   r.method = std::string(in.method_string());
   r.target = std::string(in.target());
@@ -31,8 +32,13 @@ Request to_request(bhttp::request<bhttp::string_body>&& in, std::string client_i
   for (const auto& field : in) {
     r.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
+  r.client_ip = client_ip;
+  return r;
+}
+
+Request to_request(bhttp::request<bhttp::string_body>&& in, const std::string& client_ip) {
+  Request r = header_only(in, client_ip);
   r.body = std::move(in.body());
-  r.client_ip = std::move(client_ip);
   return r;
 }
 
@@ -117,7 +123,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   static asio::awaitable<void> run(std::shared_ptr<Session> self) { co_await self->serve(); }
 
   asio::awaitable<void> serve();
-  asio::awaitable<void> reply_and_close(Response response, unsigned version);
+  asio::awaitable<void> reply_and_close(Response& response, unsigned version, Request& request);
 
   Impl& server_;
   beast::tcp_stream stream_;
@@ -128,6 +134,10 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
 
 asio::awaitable<void> Server::Impl::Session::serve() {
   const auto& opt = server_.options_;
+  // Answers made before a request is complete. Kept in named locals: g++ 12 mishandles
+  // temporaries passed by value to coroutines.
+  Response rejection;
+  Request rejected;
   for (;;) {
     idle_ = true;
     if (server_.draining_) break;
@@ -145,41 +155,43 @@ asio::awaitable<void> Server::Impl::Session::serve() {
     parser.body_limit(opt.max_body_bytes);
     stream_.expires_after(seconds(opt.request_timeout_s));
     auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
+    unsigned version = 11;
     if (hec == bhttp::error::header_limit) {
-      co_await reply_and_close(error_response(431, "Request Header Fields Too Large"), 11);
-      break;
-    }
-    if (hec == bhttp::error::body_limit) {
-      co_await reply_and_close(error_response(413, "Request body too large"), 11);
-      break;
-    }
-    if (hec) {
-      if (hec != bhttp::error::end_of_stream && hec != beast::error::timeout &&
-          hec != asio::error::operation_aborted && hec != asio::error::connection_reset) {
-        co_await reply_and_close(error_response(400, "Bad Request"), 11);
+      rejection = error_response(431, "Request Header Fields Too Large");
+    } else if (hec == bhttp::error::body_limit) {
+      rejection = error_response(413, "Request body too large");
+    } else if (hec) {
+      if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
+          hec == asio::error::operation_aborted || hec == asio::error::connection_reset) {
+        break;
       }
-      break;
-    }
-    auto& header = parser.get();
-    unsigned version = header.version();
-    if (auto len = parser.content_length(); len && *len > opt.max_body_bytes) {
-      co_await reply_and_close(error_response(413, "Request body too large"), version);
-      break;
-    }
-    if (bhttp::token_list(header[bhttp::field::expect]).exists("100-continue")) {
-      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
-      co_await bhttp::async_write(stream_, cont, use_tuple);
-    }
-    auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
-    if (bec == bhttp::error::body_limit) {
-      co_await reply_and_close(error_response(413, "Request body too large"), version);
-      break;
-    }
-    if (bec) {
-      if (bec != beast::error::timeout && bec != asio::error::operation_aborted &&
-          bec != asio::error::connection_reset && bec != bhttp::error::partial_message) {
-        co_await reply_and_close(error_response(400, "Bad Request"), version);
+      rejection = error_response(400, "Bad Request");
+    } else {
+      auto& header = parser.get();
+      version = header.version();
+      if (auto len = parser.content_length(); len && *len > opt.max_body_bytes) {
+        rejection = error_response(413, "Request body too large");
+        rejected = header_only(header, client_ip_);
+      } else {
+        if (bhttp::token_list(header[bhttp::field::expect]).exists("100-continue")) {
+          bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+          co_await bhttp::async_write(stream_, cont, use_tuple);
+        }
+        auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
+        if (bec == bhttp::error::body_limit) {
+          rejection = error_response(413, "Request body too large");
+          rejected = header_only(parser.get(), client_ip_);
+        } else if (bec) {
+          if (bec == beast::error::timeout || bec == asio::error::operation_aborted ||
+              bec == asio::error::connection_reset || bec == bhttp::error::partial_message) {
+            break;
+          }
+          rejection = error_response(400, "Bad Request");
+        }
       }
+    }
+    if (rejection.status != 200) {
+      co_await reply_and_close(rejection, version, rejected);
       break;
     }
 
@@ -204,14 +216,17 @@ asio::awaitable<void> Server::Impl::Session::serve() {
 
 // Answers an error and closes; unread request bytes are drained briefly so that the client
 // reads the answer instead of a connection reset.
-asio::awaitable<void> Server::Impl::Session::reply_and_close(Response response, unsigned version) {
+asio::awaitable<void> Server::Impl::Session::reply_and_close(Response& response, unsigned version,
+                                                             Request& request) {
+  request.client_ip = client_ip_;
+  server_.pipeline_.finish_rejected(request, response);
   auto out = to_beast(std::move(response), version, false, false);
   stream_.expires_after(seconds(5));
   auto [ec, n] = co_await bhttp::async_write(stream_, out, use_tuple);
   if (ec) co_return;
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  std::array<char, 16384> sink{};
+  std::vector<char> sink(16384);
   std::size_t drained = 0;
   stream_.expires_after(seconds(2));
   while (drained < 64 * 1024 * 1024) {

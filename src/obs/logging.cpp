@@ -119,8 +119,9 @@ void init_logging(const std::string& level, const std::string& format) {
   logger->set_formatter(std::move(formatter));
   logger->set_level(level == "warning" ? spdlog::level::warn : spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);
-  auto sink = logger->sinks().front();
-  auto access = std::make_shared<spdlog::logger>("access", sink);
+  // A sink of its own: spdlog formatters belong to sinks. stdout sinks share one mutex.
+  auto access =
+      std::make_shared<spdlog::logger>("access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
   auto access_formatter =
       std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   access_formatter->add_flag<RequestIdFlag>('&', json);

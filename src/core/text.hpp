@@ -1,0 +1,16 @@
+#pragma once
+// Small text helpers for validation.
+#include <string>
+#include <string_view>
+
+namespace ov {
+
+// Without leading and trailing ASCII whitespace.
+inline std::string trim(std::string_view s) {
+  constexpr std::string_view ws = " \t\r\n\f\v";
+  auto b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  return std::string(s.substr(b, s.find_last_not_of(ws) - b + 1));
+}
+
+}  // namespace ov

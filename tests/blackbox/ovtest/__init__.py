@@ -1,0 +1,1 @@
+"""Helpers of the black-box suite: start the server, talk to it, forge tokens."""
