@@ -34,11 +34,9 @@ int match_path(std::string_view tmpl, std::string_view path,
   for (std::size_t i = 0; i < t.size(); ++i) {
     if (is_param(t[i])) {
       if (p[i].empty()) return -1;
-      if (params) {
-        auto decoded = percent_decode(p[i]);
-        if (!decoded) return -1;
-        (*params)[std::string(t[i].substr(1, t[i].size() - 2))] = std::move(*decoded);
-      }
+      auto decoded = percent_decode(p[i]);
+      if (!decoded) return -1;
+      if (params) (*params)[std::string(t[i].substr(1, t[i].size() - 2))] = std::move(*decoded);
     } else if (t[i] != p[i]) {
       return -1;
     } else {
