@@ -65,6 +65,25 @@ struct Config {
   int keepalive_timeout_s = 60;
   int shutdown_grace_s = 25;
 
+  // Detection jobs.
+  int worker_concurrency = 1;  // jobs at a time per worker process
+  int serve_workers = -1;      // in-process workers of `serve`; -1: worker_concurrency when
+                               // embedded, 0 when scaled (API nodes only)
+  double job_visibility_timeout_s = 60;
+  int job_max_attempts = 3;
+  double job_retry_backoff_s = 2;
+  int job_timeout_s = 600;
+  int queue_max_depth = 1000;
+  int max_jobs_in_flight_per_user = 20;
+  int wait_timeout_s = 30;
+  int max_batch_images = 20;
+  std::int64_t max_image_pixels = 40'000'000;
+  int inference_threads = 0;  // ONNX Runtime intra-op threads; 0 = cores
+
+  int effective_serve_workers() const {
+    return serve_workers >= 0 ? serve_workers : (scaled() ? 0 : worker_concurrency);
+  }
+
   std::size_t max_body_bytes() const {
     return static_cast<std::size_t>(max_upload_mb * 1024.0 * 1024.0);
   }

@@ -77,6 +77,18 @@ std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
       {"REQUEST_TIMEOUT_SECONDS", std::to_string(c.request_timeout_s)},
       {"KEEPALIVE_TIMEOUT_SECONDS", std::to_string(c.keepalive_timeout_s)},
       {"SHUTDOWN_GRACE_SECONDS", std::to_string(c.shutdown_grace_s)},
+      {"WORKER_CONCURRENCY", std::to_string(c.worker_concurrency)},
+      {"SERVE_WORKERS", std::to_string(c.effective_serve_workers())},
+      {"JOB_VISIBILITY_TIMEOUT_SECONDS", num(c.job_visibility_timeout_s)},
+      {"JOB_MAX_ATTEMPTS", std::to_string(c.job_max_attempts)},
+      {"JOB_RETRY_BACKOFF_SECONDS", num(c.job_retry_backoff_s)},
+      {"JOB_TIMEOUT_SECONDS", std::to_string(c.job_timeout_s)},
+      {"QUEUE_MAX_DEPTH", std::to_string(c.queue_max_depth)},
+      {"MAX_JOBS_IN_FLIGHT_PER_USER", std::to_string(c.max_jobs_in_flight_per_user)},
+      {"WAIT_TIMEOUT_SECONDS", std::to_string(c.wait_timeout_s)},
+      {"MAX_BATCH_IMAGES", std::to_string(c.max_batch_images)},
+      {"MAX_IMAGE_PIXELS", std::to_string(c.max_image_pixels)},
+      {"INFERENCE_THREADS", std::to_string(c.inference_threads)},
   };
 }
 

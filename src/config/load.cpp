@@ -171,6 +171,20 @@ Result<Config> load(const Vars& vars) {
   r.integer("REQUEST_TIMEOUT_SECONDS", c.request_timeout_s, 1, 3600);
   r.integer("KEEPALIVE_TIMEOUT_SECONDS", c.keepalive_timeout_s, 1, 3600);
   r.integer("SHUTDOWN_GRACE_SECONDS", c.shutdown_grace_s, 0, 3600);
+  r.integer("WORKER_CONCURRENCY", c.worker_concurrency, 1, 256);
+  r.integer("SERVE_WORKERS", c.serve_workers, 0, 256);
+  r.number("JOB_VISIBILITY_TIMEOUT_SECONDS", c.job_visibility_timeout_s, 0.5, 86400);
+  r.integer("JOB_MAX_ATTEMPTS", c.job_max_attempts, 1, 100);
+  r.number("JOB_RETRY_BACKOFF_SECONDS", c.job_retry_backoff_s, 0, 3600);
+  r.integer("JOB_TIMEOUT_SECONDS", c.job_timeout_s, 1, 86400);
+  r.integer("QUEUE_MAX_DEPTH", c.queue_max_depth, 1, 10'000'000);
+  r.integer("MAX_JOBS_IN_FLIGHT_PER_USER", c.max_jobs_in_flight_per_user, 1, 1'000'000);
+  r.integer("WAIT_TIMEOUT_SECONDS", c.wait_timeout_s, 0, 600);
+  r.integer("MAX_BATCH_IMAGES", c.max_batch_images, 1, 1000);
+  double pixels = static_cast<double>(c.max_image_pixels);
+  r.number("MAX_IMAGE_PIXELS", pixels, 1, 1e10);
+  c.max_image_pixels = static_cast<std::int64_t>(pixels);
+  r.integer("INFERENCE_THREADS", c.inference_threads, 0, 256);
   if (r.error()) return *r.error();
 
   if (c.jwt_algorithm != "HS256") {
