@@ -1,0 +1,105 @@
+#include "inference/batcher.hpp"
+
+namespace ov::inference {
+
+struct Batcher::Batch {
+  std::vector<float> data;
+  int count = 0;
+  bool closed = false;  // taken by its leader: no more images
+  bool done = false;
+  std::condition_variable full;   // leader waits for images
+  std::condition_variable ready;  // followers wait for results
+  Result<std::vector<Tensor>> outputs = Error{Errc::internal, "batch not run"};
+};
+
+Batcher::Batcher(RunFn run, std::size_t image_floats, int max_batch,
+                 std::chrono::microseconds max_wait)
+    : run_(std::move(run)),
+      image_floats_(image_floats),
+      max_batch_(max_batch < 1 ? 1 : max_batch),
+      max_wait_(max_wait) {}
+
+std::uint64_t Batcher::batches_run() const {
+  std::lock_guard lock(mutex_);
+  return batches_;
+}
+
+std::vector<Tensor> slice_batch(const std::vector<Tensor>& outputs, std::int64_t index) {
+  std::vector<Tensor> out;
+  out.reserve(outputs.size());
+  for (const auto& t : outputs) {
+    Tensor s;
+    s.shape = t.shape;
+    const std::int64_t batch = t.shape.empty() ? 1 : t.shape[0];
+    const std::size_t per = batch > 0 ? t.data.size() / static_cast<std::size_t>(batch) : 0;
+    if (!s.shape.empty()) s.shape[0] = 1;
+    s.data.assign(t.data.begin() + index * per, t.data.begin() + (index + 1) * per);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Batcher::Ticket Batcher::announce() {
+  std::lock_guard lock(mutex_);
+  ++arriving_;
+  return Ticket(this);
+}
+
+Batcher::Ticket::~Ticket() {
+  if (batcher_ == nullptr) return;
+  std::lock_guard lock(batcher_->mutex_);
+  --batcher_->arriving_;
+  if (batcher_->open_) batcher_->open_->full.notify_one();  // its leader may stop waiting
+}
+
+Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image, Ticket ticket) {
+  {
+    std::lock_guard lock(mutex_);
+    if (ticket.batcher_ == this) {
+      --arriving_;
+      ticket.batcher_ = nullptr;
+    }
+  }
+  return submit(image);
+}
+
+Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image) {
+  if (max_batch_ == 1) return run_(image, 1);
+  std::unique_lock lock(mutex_);
+  std::shared_ptr<Batch> batch = open_;
+  const bool leader = batch == nullptr;
+  if (leader) {
+    batch = std::make_shared<Batch>();
+    batch->data.reserve(image_floats_ * max_batch_);
+    open_ = batch;
+  }
+  const int index = batch->count++;
+  batch->data.insert(batch->data.end(), image.begin(), image.end());
+  if (batch->count == max_batch_) {
+    batch->closed = true;
+    open_.reset();
+  }
+  if (!leader) batch->full.notify_one();
+  if (!leader) {
+    batch->ready.wait(lock, [&] { return batch->done; });
+    if (!batch->outputs) return batch->outputs.error();
+    return slice_batch(batch->outputs.value(), index);
+  }
+  batch->full.wait_for(lock, max_wait_, [&] { return batch->closed || arriving_ == 0; });
+  if (!batch->closed) {
+    batch->closed = true;
+    open_.reset();
+  }
+  ++batches_;
+  lock.unlock();
+  auto outputs = run_(batch->data, batch->count);  // images are immutable once closed
+  lock.lock();
+  batch->outputs = std::move(outputs);
+  batch->done = true;
+  batch->ready.notify_all();
+  if (!batch->outputs) return batch->outputs.error();
+  if (batch->count == 1) return batch->outputs.value();
+  return slice_batch(batch->outputs.value(), index);
+}
+
+}  // namespace ov::inference

@@ -1,0 +1,106 @@
+#include "inference/model.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json/parse.hpp>
+#include <fstream>
+#include <sstream>
+
+namespace ov::inference {
+
+std::size_t Model::image_floats() const {
+  return static_cast<std::size_t>(3) * spec_.input_w * spec_.input_h;
+}
+
+Result<std::unique_ptr<Model>> Model::load(std::shared_ptr<Runtime> runtime,
+                                           const ModelEntry& entry,
+                                           const EngineSettings& settings) {
+  auto fail = [&](const Error& e) {
+    return Error{e.code, fmt::format("model '{}' ({}): {}", entry.name, entry.path, e.message)};
+  };
+  std::string config;
+  if (!entry.config_path.empty()) {
+    std::ifstream in(entry.config_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    config = text.str();
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(config, ec);
+    if (ec || !parsed.is_object()) {
+      return fail(
+          Error{Errc::invalid_argument, fmt::format("{} is not a JSON object", entry.config_path)});
+    }
+  }
+  auto session = Session::open(std::move(runtime), entry.path,
+                               SessionOptions{settings.intra_threads, settings.allow_spinning});
+  if (!session) return fail(session.error());
+  auto spec = inspect_model(**session, config);
+  if (!spec) return fail(spec.error());
+
+  std::unique_ptr<Model> model(new Model());
+  model->session_ = std::move(session.value());
+  model->spec_ = std::move(spec.value());
+  model->info_ = ModelInfo{entry.name,
+                           entry.version,
+                           entry.path,
+                           model->spec_.family,
+                           model->spec_.input_w,
+                           model->spec_.input_h,
+                           model->spec_.dynamic_batch,
+                           false,
+                           model->spec_.labels};
+  const int max_batch = model->spec_.dynamic_batch ? settings.batch_max_size : 1;
+  const Model* self = model.get();
+  model->batcher_ = std::make_unique<Batcher>(
+      [self](std::span<const float> data, std::int64_t count) { return self->run(data, count); },
+      model->image_floats(), max_batch, std::chrono::microseconds(settings.batch_max_wait_us));
+  if (settings.warm_up) {
+    std::vector<float> zeros(model->image_floats(), 0.0f);
+    auto warm = model->run(zeros, 1);
+    if (!warm) return fail(warm.error());
+  }
+  return model;
+}
+
+Result<std::vector<Tensor>> Model::run(std::span<const float> data, std::int64_t count) const {
+  const std::int64_t shape[4] = {count, 3, spec_.input_h, spec_.input_w};
+  auto outputs = session_->run(data, shape);
+  if (!outputs) return outputs;
+  for (const auto& t : outputs.value()) {
+    if (t.shape.empty() || t.shape[0] != count) {
+      return Error{Errc::internal,
+                   fmt::format("model '{}' returned a batch of {} for {} images", info_.name,
+                               t.shape.empty() ? 0 : t.shape[0], count)};
+    }
+  }
+  return outputs;
+}
+
+Result<std::vector<Tensor>> Model::infer(std::span<const float> image) const {
+  return batcher_->submit(image);
+}
+
+Result<std::vector<Tensor>> Model::infer(std::span<const float> image,
+                                         Batcher::Ticket ticket) const {
+  return batcher_->submit(image, std::move(ticket));
+}
+
+Result<std::vector<std::vector<Tensor>>> Model::infer_many(std::span<const float> images,
+                                                           std::int64_t count) const {
+  std::vector<std::vector<Tensor>> out;
+  const std::size_t per = image_floats();
+  if (spec_.dynamic_batch && count > 1) {
+    auto outputs = run(images, count);
+    if (!outputs) return outputs.error();
+    for (std::int64_t i = 0; i < count; ++i) out.push_back(slice_batch(outputs.value(), i));
+    return out;
+  }
+  for (std::int64_t i = 0; i < count; ++i) {
+    auto outputs = infer(images.subspan(i * per, per));
+    if (!outputs) return outputs.error();
+    out.push_back(std::move(outputs.value()));
+  }
+  return out;
+}
+
+}  // namespace ov::inference

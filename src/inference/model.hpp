@@ -1,0 +1,46 @@
+#pragma once
+// A loaded model: its session, what it is, and the batcher in front of it.
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/error.hpp"
+#include "inference/batcher.hpp"
+#include "inference/model_repository.hpp"
+#include "inference/model_spec.hpp"
+#include "inference/session.hpp"
+#include "inference/settings.hpp"
+#include "inference/types.hpp"
+
+namespace ov::inference {
+
+class Model {
+ public:
+  // Opens, inspects and warms up; the error says which model and why.
+  static Result<std::unique_ptr<Model>> load(std::shared_ptr<Runtime> runtime,
+                                             const ModelEntry& entry,
+                                             const EngineSettings& settings);
+
+  const ModelInfo& info() const { return info_; }
+  const ModelSpec& spec() const { return spec_; }
+  std::size_t image_floats() const;
+
+  // Tells the batcher a caller is on its way (call before decoding the image).
+  Batcher::Ticket announce() const { return batcher_->announce(); }
+  // One image through the batcher; outputs with batch dimension 1.
+  Result<std::vector<Tensor>> infer(std::span<const float> image) const;
+  Result<std::vector<Tensor>> infer(std::span<const float> image, Batcher::Ticket ticket) const;
+  // Several images (back to back): one run when the batch is dynamic, else one run each.
+  Result<std::vector<std::vector<Tensor>>> infer_many(std::span<const float> images,
+                                                      std::int64_t count) const;
+
+ private:
+  Result<std::vector<Tensor>> run(std::span<const float> data, std::int64_t count) const;
+
+  ModelInfo info_;
+  ModelSpec spec_;
+  std::unique_ptr<Session> session_;
+  std::unique_ptr<Batcher> batcher_;
+};
+
+}  // namespace ov::inference

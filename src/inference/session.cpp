@@ -1,0 +1,161 @@
+#include "inference/session.hpp"
+
+#include <fmt/format.h>
+#include <onnxruntime_cxx_api.h>
+
+#include <thread>
+
+#if defined(__SANITIZE_ADDRESS__)
+// ONNX Runtime keeps one small allocation for the life of the process (14 bytes, at the first
+// Ort::Env): not ours to free. Every binary that links the engine gets this suppression.
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:libonnxruntime.so\n";
+}
+#endif
+
+namespace ov::inference {
+
+struct Runtime::Impl {
+  Ort::Env env{ORT_LOGGING_LEVEL_ERROR, "objectvision"};
+};
+
+Runtime::Runtime() = default;
+Runtime::~Runtime() = default;
+
+Result<std::shared_ptr<Runtime>> Runtime::create() {
+  try {
+    std::shared_ptr<Runtime> runtime(new Runtime());
+    runtime->impl_ = std::make_unique<Impl>();
+    return runtime;
+  } catch (const Ort::Exception& e) {
+    return Error{Errc::unavailable, fmt::format("ONNX Runtime failed to start: {}", e.what())};
+  }
+}
+
+struct Session::Impl {
+  std::shared_ptr<Runtime> runtime;
+  Ort::Session session{nullptr};
+  std::vector<IoInfo> inputs, outputs;
+  std::vector<const char*> input_names, output_names;
+  std::map<std::string, std::string> metadata;
+  Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+};
+
+namespace {
+
+const char* element_name(ONNXTensorElementDataType type) {
+  switch (type) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
+      return "float32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
+      return "float16";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE:
+      return "float64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8:
+      return "uint8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8:
+      return "int8";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+      return "int32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+      return "int64";
+    default:
+      return "non-float";
+  }
+}
+
+IoInfo describe(const std::string& name, const Ort::TypeInfo& info) {
+  IoInfo io;
+  io.name = name;
+  if (info.GetONNXType() != ONNX_TYPE_TENSOR) {
+    io.is_float = false;
+    io.type = "non-tensor";
+    return io;
+  }
+  auto tensor = info.GetTensorTypeAndShapeInfo();
+  io.shape = tensor.GetShape();
+  io.is_float = tensor.GetElementType() == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+  io.type = element_name(tensor.GetElementType());
+  return io;
+}
+
+}  // namespace
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+Result<std::unique_ptr<Session>> Session::open(std::shared_ptr<Runtime> runtime,
+                                               const std::string& path,
+                                               const SessionOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->runtime = std::move(runtime);
+  try {
+    Ort::SessionOptions so;
+    int threads = options.intra_threads > 0
+                      ? options.intra_threads
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    so.SetIntraOpNumThreads(threads);
+    so.SetInterOpNumThreads(1);
+    so.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
+    so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+    so.AddConfigEntry("session.intra_op.allow_spinning", options.allow_spinning ? "1" : "0");
+    impl->session = Ort::Session(impl->runtime->impl().env, path.c_str(), so);
+    Ort::AllocatorWithDefaultOptions allocator;
+    for (std::size_t i = 0; i < impl->session.GetInputCount(); ++i) {
+      auto name = impl->session.GetInputNameAllocated(i, allocator);
+      impl->inputs.push_back(describe(name.get(), impl->session.GetInputTypeInfo(i)));
+    }
+    for (std::size_t i = 0; i < impl->session.GetOutputCount(); ++i) {
+      auto name = impl->session.GetOutputNameAllocated(i, allocator);
+      impl->outputs.push_back(describe(name.get(), impl->session.GetOutputTypeInfo(i)));
+    }
+    for (const auto& io : impl->inputs) impl->input_names.push_back(io.name.c_str());
+    for (const auto& io : impl->outputs) impl->output_names.push_back(io.name.c_str());
+    auto meta = impl->session.GetModelMetadata();
+    for (const auto& key : meta.GetCustomMetadataMapKeysAllocated(allocator)) {
+      auto value = meta.LookupCustomMetadataMapAllocated(key.get(), allocator);
+      if (value) impl->metadata[key.get()] = value.get();
+    }
+  } catch (const Ort::Exception& e) {
+    return Error{Errc::invalid_argument, fmt::format("ONNX Runtime cannot load it: {}", e.what())};
+  }
+  return std::unique_ptr<Session>(new Session(std::move(impl)));
+}
+
+const std::vector<IoInfo>& Session::inputs() const {
+  return impl_->inputs;
+}
+const std::vector<IoInfo>& Session::outputs() const {
+  return impl_->outputs;
+}
+const std::map<std::string, std::string>& Session::metadata() const {
+  return impl_->metadata;
+}
+
+Result<std::vector<Tensor>> Session::run(std::span<const float> data,
+                                         std::span<const std::int64_t> shape) const {
+  try {
+    auto input = Ort::Value::CreateTensor<float>(impl_->memory, const_cast<float*>(data.data()),
+                                                 data.size(), shape.data(), shape.size());
+    auto values = impl_->session.Run(Ort::RunOptions{nullptr}, impl_->input_names.data(), &input, 1,
+                                     impl_->output_names.data(), impl_->output_names.size());
+    std::vector<Tensor> out;
+    out.reserve(values.size());
+    for (auto& value : values) {
+      auto info = value.GetTensorTypeAndShapeInfo();
+      if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+        return Error{Errc::internal, "the model produced a non-float output"};
+      }
+      Tensor t;
+      t.shape = info.GetShape();
+      const float* p = value.GetTensorData<float>();
+      t.data.assign(p, p + info.GetElementCount());
+      out.push_back(std::move(t));
+    }
+    return out;
+  } catch (const Ort::Exception& e) {
+    return Error{Errc::internal, fmt::format("inference failed: {}", e.what())};
+  }
+}
+
+}  // namespace ov::inference

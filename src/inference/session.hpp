@@ -1,0 +1,64 @@
+#pragma once
+// ONNX Runtime behind a small interface: one runtime (Ort::Env) per process, one session per
+// model. Only session.cpp includes ONNX Runtime.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace ov::inference {
+
+struct Tensor {
+  std::vector<std::int64_t> shape;  // -1 for a dynamic dimension in IoInfo
+  std::vector<float> data;
+};
+
+struct IoInfo {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  bool is_float = true;
+  std::string type;  // element type, for messages
+};
+
+struct SessionOptions {
+  int intra_threads = 0;  // 0 = number of cores
+  bool allow_spinning = false;
+};
+
+class Runtime {
+ public:
+  static Result<std::shared_ptr<Runtime>> create();
+  ~Runtime();
+  struct Impl;
+  Impl& impl() const { return *impl_; }
+
+ private:
+  Runtime();
+  std::unique_ptr<Impl> impl_;
+};
+
+class Session {
+ public:
+  static Result<std::unique_ptr<Session>> open(std::shared_ptr<Runtime> runtime,
+                                               const std::string& path,
+                                               const SessionOptions& options);
+  ~Session();
+  const std::vector<IoInfo>& inputs() const;
+  const std::vector<IoInfo>& outputs() const;
+  const std::map<std::string, std::string>& metadata() const;
+  // Runs the first input with `data` of `shape`; thread-safe. Outputs are float tensors.
+  Result<std::vector<Tensor>> run(std::span<const float> data,
+                                  std::span<const std::int64_t> shape) const;
+
+  struct Impl;
+
+ private:
+  explicit Session(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ov::inference

@@ -1,0 +1,23 @@
+#pragma once
+// What the application configures about detection (filled from the environment / config).
+#include <cstdint>
+#include <string>
+
+namespace ov::inference {
+
+struct EngineSettings {
+  std::string models_dir = "models";     // MODELS_DIR: models/<name>/<version>/model.onnx
+  std::string model_path;                // MODEL_PATH: one .onnx file, overrides the default model
+  std::string default_model;             // a name in models_dir; empty = the only / first one
+  float confidence = 0.25f;              // CONFIDENCE_THRESHOLD
+  float iou = 0.45f;                     // IOU_THRESHOLD
+  int max_detections = 300;              // MAX_DETECTIONS
+  int intra_threads = 0;                 // ORT intra-op threads; 0 = number of cores
+  bool allow_spinning = false;           // ORT thread spinning (off: sessions share the cores)
+  std::int64_t max_pixels = 40'000'000;  // decompression-bomb limit, checked from the header
+  int batch_max_size = 4;                // batcher: images per session run (1 = no batcher)
+  int batch_max_wait_us = 1000;          // batcher: how long the first caller waits for others
+  bool warm_up = true;                   // run each model once at load
+};
+
+}  // namespace ov::inference
