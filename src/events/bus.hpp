@@ -1,0 +1,68 @@
+#pragma once
+// The event bus for live job progress: workers publish job events, every API node hands each
+// event to the WebSocket sessions of the event's user (docs/api.md, "Live progress").
+//   embedded shape: make_local_bus()   in-process queue and one delivery thread
+//   scaled shape:   make_redis_bus()   PUBLISH ov:events:<user_id>; one PSUBSCRIBE ov:events:*
+//                                      connection per process, reconnecting with backoff
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "cache/redis.hpp"
+#include "core/error.hpp"
+
+namespace ov::events {
+
+struct Event {
+  std::string user_id;
+  std::string json;  // the message text as sent to the client
+};
+
+// Handlers stay registered while their Subscription lives. Destroying it from any thread
+// other than the bus thread waits for a call of its handler in progress, so that afterwards
+// the handler is never running and never called again (destroying it inside the handler itself
+// is allowed too, and returns at once).
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+
+ protected:
+  Subscription() = default;
+};
+
+using Handler = std::function<void(const Event&)>;
+
+class Bus {  // thread-safe
+ public:
+  virtual ~Bus() = default;
+  // Never throws and never waits for handlers; failures are logged (throttled).
+  virtual void publish(const Event& event) = 0;
+  // Calls `handler` for every event published anywhere (any node, any user) until the returned
+  // Subscription is destroyed. Handlers run on the bus thread, one event at a time, in the
+  // order the bus received them: they must be quick and must not block. An exception thrown by
+  // a handler is logged and swallowed.
+  virtual std::unique_ptr<Subscription> subscribe(Handler handler) = 0;
+};
+
+// In-process. Holds at most `capacity` undelivered events; publishing beyond that drops the
+// event (logged, throttled) rather than blocking a worker. Events still queued when the bus is
+// destroyed are dropped.
+std::unique_ptr<Bus> make_local_bus(std::size_t capacity = 65536);
+
+// Through Redis pub/sub. Fails (Errc::unavailable / invalid_argument) when the URL is bad or
+// Redis cannot be reached and subscribed to at start; returns once the subscription is active,
+// so an event published afterwards on any node reaches this one's handlers. Later outages are
+// survived: the subscriber reconnects with backoff (events published while it is away are
+// lost: pub/sub keeps nothing). Publishing goes through its own connection pool
+// (config.pool_size connections) or through `publisher` when given.
+Result<std::unique_ptr<Bus>> make_redis_bus(const cache::RedisConfig& config);
+Result<std::unique_ptr<Bus>> make_redis_bus(const cache::RedisConfig& config,
+                                            std::shared_ptr<cache::Redis> publisher);
+
+// The Redis channel of a user's events.
+std::string redis_channel(const std::string& user_id);
+
+}  // namespace ov::events
