@@ -7,10 +7,8 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.hpp"
-#ifdef HAVE_OV_INFERENCE
 #include "inference/cli.hpp"
 #include "inference/settings.hpp"
-#endif
 
 extern char** environ;
 
@@ -41,6 +39,9 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("serve", "Run the HTTP API server")
       ->callback(with_config([](const config::Config& c) { return app::serve(c); }));
+
+  app.add_subcommand("worker", "Run a detection worker (scaled out: any number, any node)")
+      ->callback(with_config([](const config::Config& c) { return app::run_worker(c); }));
 
   auto* migrate = app.add_subcommand("migrate", "Apply, revert or list database migrations");
   migrate->require_subcommand(1);
@@ -76,15 +77,15 @@ int main(int argc, char** argv) {
   cfg->add_subcommand("check", "Validate and print the effective configuration, secrets masked")
       ->callback(with_config([](const config::Config& c) { return app::config_check(c); }));
 
-#ifdef HAVE_OV_INFERENCE
   inference::EngineSettings engine_settings;
   if (loaded) {
     engine_settings.models_dir = loaded->models_dir;
     engine_settings.model_path = loaded->model_path;
     engine_settings.confidence = static_cast<float>(loaded->confidence_threshold);
+    engine_settings.intra_threads = loaded->inference_threads;
+    engine_settings.max_pixels = loaded->max_image_pixels;
   }
   inference::add_cli_commands(app, engine_settings);
-#endif
 
   try {
     app.parse(argc, argv);

@@ -1,94 +1,100 @@
 // `objectvision serve`: the composition root. Configuration -> objects -> route table -> server.
-#include <filesystem>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
-#include "api/routes.hpp"
+#include "api/detection_routes.hpp"
+#include "api/detection_services.hpp"
+#include "api/job_waiter.hpp"
 #include "api/services.hpp"
 #include "api/tokens.hpp"
 #include "app/commands.hpp"
+#include "app/runtime.hpp"
 #include "auth/blacklist.hpp"
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
 #include "cache/rate_limiter.hpp"
 #include "cache/redis.hpp"
+#include "events/bus.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
+#include "http/ws_hub.hpp"
 #include "obs/logging.hpp"
 #include "storage/database.hpp"
+#include "worker/worker_pool.hpp"
 
 namespace ov::app {
 
 int serve(config::Config config) {
   obs::init_logging(config.log_level, config.log_format);
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
   if (auto r = config::ensure_jwt_secret(config); !r) {
     spdlog::critical("{}", r.error().message);
     return kExitConfig;
   }
-
-  auto db = storage::open_database({config.database_url, config.db_pool_size});
-  if (!db) {
-    spdlog::critical("database: {}", db.error().message);
+  auto opened = open_runtime(config);
+  if (!opened) {
+    spdlog::critical("{}", opened.error().message);
     return kExitFailure;
   }
-  if (auto applied = (*db)->migrate_up(); !applied) {
-    spdlog::critical("migrations: {}", applied.error().message);
-    return kExitFailure;
-  } else if (applied.value() > 0) {
-    spdlog::info("applied {} migration(s)", applied.value());
-  }
+  Runtime& rt = **opened;
+  const auto& c = rt.config;
 
-  std::unique_ptr<cache::Redis> redis;
-  if (config.scaled()) {
-    auto connected = cache::connect_redis({config.redis_url, config.worker_threads});
-    if (!connected) {
-      spdlog::critical("redis: {}", connected.error().message);
-      return kExitFailure;
-    }
-    redis = std::move(connected.value());
-  }
-
-  auth::PasswordHasher hasher({config.argon2_ops, config.argon2_memory_kib * 1024});
-  auth::JwtCodec jwt(config.jwt_secret_key);
+  auth::PasswordHasher hasher({c.argon2_ops, c.argon2_memory_kib * 1024});
+  auth::JwtCodec jwt(c.jwt_secret_key);
   auto blacklist =
-      redis ? auth::make_redis_blacklist(*redis) : auth::make_db_blacklist((*db)->tokens());
+      rt.redis ? auth::make_redis_blacklist(*rt.redis) : auth::make_db_blacklist(rt.db->tokens());
   std::unique_ptr<cache::RateLimiter> limiter;
-  if (redis) {
-    limiter = cache::make_redis_rate_limiter(*redis);
+  if (rt.redis) {
+    limiter = cache::make_redis_rate_limiter(*rt.redis);
   } else {
     limiter = cache::make_memory_rate_limiter();
   }
 
-  api::Services services{config, **db, hasher, jwt, *blacklist, redis.get()};
+  std::unique_ptr<worker::WorkerPool> workers;
+  if (int n = c.effective_serve_workers(); n > 0) {
+    workers = start_workers(rt, n, "serve-" + std::to_string(::getpid()));
+  }
+
+  http::WsHub hub;
+  auto to_sockets =
+      rt.bus->subscribe([&hub](const events::Event& e) { hub.deliver(e.user_id, e.json); });
+  api::JobWaiter waiter(*rt.bus);
+  api::Services services{c, *rt.db, hasher, jwt, *blacklist, rt.redis.get()};
+  api::DetectionServices detection{
+      *rt.engine, *rt.queue, *rt.workers, *rt.files, *rt.bus, waiter, [&workers] {
+        if (workers) workers->notify();
+      }};
   http::Router router;
-  api::register_routes(router, services);
+  api::register_all_routes(router, services, detection);
 
   http::RateLimitMiddleware rate_limits(
-      *limiter, {config.rate_ip.per_minute, config.rate_ip.burst, config.rate_user.per_minute,
-                 config.rate_user.burst, config.rate_auth.per_minute, config.rate_auth.burst});
+      *limiter, {c.rate_ip.per_minute, c.rate_ip.burst, c.rate_user.per_minute, c.rate_user.burst,
+                 c.rate_auth.per_minute, c.rate_auth.burst});
   http::Pipeline pipeline(
-      router, http::Cors(config.cors_origins), &rate_limits,
+      router, http::Cors(c.cors_origins), &rate_limits,
       [&services](std::string_view token) { return api::authenticate(services, token); });
 
   http::ServerOptions options;
-  options.host = config.host;
-  options.port = config.port;
-  options.io_threads = config.io_threads;
-  options.worker_threads = config.worker_threads;
-  options.max_body_bytes = config.max_body_bytes();
-  options.request_timeout_s = config.request_timeout_s;
-  options.keepalive_timeout_s = config.keepalive_timeout_s;
-  options.shutdown_grace_s = config.shutdown_grace_s;
+  options.host = c.host;
+  options.port = c.port;
+  options.io_threads = c.io_threads;
+  options.worker_threads = c.worker_threads;
+  options.max_body_bytes = c.max_body_bytes();
+  options.request_timeout_s = c.request_timeout_s;
+  options.keepalive_timeout_s = c.keepalive_timeout_s;
+  options.shutdown_grace_s = c.shutdown_grace_s;
+  options.ws_hub = &hub;
   http::Server server(options, pipeline);
   if (auto r = server.listen(); !r) {
     spdlog::critical("{}", r.error().message);
     return kExitFailure;
   }
-  spdlog::info("objectvision {} listening on http://{}:{} ({} database{})", kVersion, config.host,
-               server.port(), (*db)->backend(), redis ? ", redis" : "");
+  spdlog::info("objectvision {} listening on http://{}:{} ({} database{}, {} in-process workers)",
+               kVersion, c.host, server.port(), rt.db->backend(), rt.redis ? ", redis" : "",
+               c.effective_serve_workers());
   server.run();
+  if (workers) workers->stop();
+  to_sockets.reset();
   return 0;
 }
 

@@ -20,6 +20,8 @@ class Pipeline {
   Pipeline(const Router& router, Cors cors, const RateLimitMiddleware* rate_limits,
            Authenticator authenticator);
   Response handle(const Request& request) const;
+  // The bearer-token check of the pipeline, for the WebSocket endpoint.
+  Result<Principal> authenticate(std::string_view token) const { return authenticator_(token); }
   // For answers the server makes before a request is complete (413, 431, 400): the same
   // headers and access-log line as every other answer. `request` may lack its body.
   void finish_rejected(const Request& request, Response& response) const;

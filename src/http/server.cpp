@@ -10,8 +10,11 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "http/pipeline.hpp"
+#include "http/ws_hub.hpp"
+#include "http/ws_session.hpp"
 
 namespace ov::http {
 namespace asio = boost::asio;
@@ -70,6 +73,7 @@ class Server::Impl {
         pool_(static_cast<std::size_t>(options_.worker_threads)),
         acceptor_(ioc_),
         signals_(ioc_, SIGINT, SIGTERM) {}
+  ~Impl() { ioc_.stop(); }
 
   Result<void> listen();
   void run();
@@ -77,13 +81,14 @@ class Server::Impl {
 
   ServerOptions options_;
   const Pipeline& pipeline_;
+  // Before ioc_: sessions still pending when the io_context is destroyed unregister here.
+  std::mutex mu_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+  std::atomic<bool> draining_{false};
   asio::io_context ioc_;
   asio::thread_pool pool_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
-  std::atomic<bool> draining_{false};
-  std::mutex mu_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
 
  private:
   asio::awaitable<void> accept_loop();
@@ -196,6 +201,12 @@ asio::awaitable<void> Server::Impl::Session::serve() {
     }
 
     auto message = parser.release();
+    if (opt.ws_hub && beast::websocket::is_upgrade(message) && !server_.draining_ &&
+        message.target().substr(0, message.target().find('?')) == opt.ws_path) {
+      start_ws_session(stream_.release_socket(), std::move(message), *opt.ws_hub, server_.pipeline_,
+                       server_.pool_);
+      co_return;
+    }
     bool keep_alive = message.keep_alive();
     bool head = message.method() == bhttp::verb::head;
     Request request = to_request(std::move(message), client_ip_);
@@ -282,6 +293,7 @@ void Server::Impl::begin_shutdown() {
   }
   for (auto& s : live) s->close_if_idle();
   live.clear();
+  if (options_.ws_hub) options_.ws_hub->close_all();
   asio::co_spawn(ioc_, drain(), asio::detached);
 }
 
@@ -291,7 +303,7 @@ asio::awaitable<void> Server::Impl::drain() {
   for (;;) {
     {
       std::lock_guard lock(mu_);
-      if (sessions_.empty()) break;
+      if (sessions_.empty() && (!options_.ws_hub || options_.ws_hub->size() == 0)) break;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       spdlog::warn("shutdown grace period over with requests still in flight");

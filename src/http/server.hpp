@@ -11,6 +11,7 @@
 namespace ov::http {
 
 class Pipeline;
+class WsHub;
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
@@ -22,6 +23,8 @@ struct ServerOptions {
   int request_timeout_s = 30;    // reading one request, writing one response
   int keepalive_timeout_s = 60;  // waiting for the next request on a kept-alive connection
   int shutdown_grace_s = 25;     // in-flight requests get this long after SIGTERM
+  WsHub* ws_hub = nullptr;       // WebSocket upgrades on ws_path go here (none: no WebSocket)
+  std::string ws_path = "/api/v1/ws";
 };
 
 class Server {

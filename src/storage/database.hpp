@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "core/user.hpp"
+#include "storage/detections.hpp"
 
 namespace ov::storage {
 
@@ -121,6 +122,8 @@ class Database {
   virtual bool migrations_current() = 0;
   virtual UserRepository& users() = 0;
   virtual TokenRepository& tokens() = 0;
+  virtual DetectionRepository& detections() = 0;
+  virtual JobRepository& jobs() = 0;  // the embedded queue's table
 };
 
 // Opens the backend named by the URL scheme. Errc::invalid_argument for a bad URL,

@@ -13,6 +13,8 @@ from ovtest import api
 from ovtest.backend import SCALED, Backend, required_env, shape_from_env
 from ovtest.server import BINARY, Server
 
+pytest_plugins = ["ovtest.plugin"]  # the detection fixtures
+
 CORS_ORIGINS = "https://app.example.com,http://localhost:3000"
 
 

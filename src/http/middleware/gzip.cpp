@@ -30,6 +30,8 @@ bool gzip(const std::string& in, std::string& out) {
 
 }  // namespace
 
+bool compressible(const Response& response);
+
 bool accepts_gzip(std::string_view header) {
   while (!header.empty()) {
     auto comma = header.find(',');
@@ -51,8 +53,20 @@ bool accepts_gzip(std::string_view header) {
   return false;
 }
 
+// Text only: images are compressed already, and a partial (206) body must stay byte-exact.
+bool compressible(const Response& response) {
+  if (response.status != 200 && response.status < 400) return false;
+  auto ct = response.headers.get("Content-Type");
+  if (!ct) return false;
+  return ct->starts_with("application/json") || ct->starts_with("text/") ||
+         ct->starts_with("application/javascript") || ct->find("+json") != std::string_view::npos;
+}
+
 void maybe_gzip(const Request& request, Response& response, std::size_t min_bytes) {
-  if (response.body.size() < min_bytes || response.headers.has("Content-Encoding")) return;
+  if (response.body.size() < min_bytes || response.headers.has("Content-Encoding") ||
+      !compressible(response)) {
+    return;
+  }
   auto ae = request.headers.get("Accept-Encoding");
   if (!ae || !accepts_gzip(*ae)) return;
   std::string compressed;

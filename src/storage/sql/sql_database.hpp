@@ -3,7 +3,9 @@
 #include <memory>
 
 #include "storage/database.hpp"
+#include "storage/sql/detection_repository.hpp"
 #include "storage/sql/dialect.hpp"
+#include "storage/sql/job_repository.hpp"
 #include "storage/sql/migrator.hpp"
 #include "storage/sql/pool.hpp"
 #include "storage/sql/token_repository.hpp"
@@ -23,6 +25,8 @@ class SqlDatabase final : public Database {
   bool migrations_current() override;
   UserRepository& users() override { return users_; }
   TokenRepository& tokens() override { return tokens_; }
+  DetectionRepository& detections() override { return detections_; }
+  JobRepository& jobs() override { return jobs_; }
 
  private:
   Dialect dialect_;
@@ -30,6 +34,8 @@ class SqlDatabase final : public Database {
   Migrator migrator_;
   SqlUserRepository users_;
   SqlTokenRepository tokens_;
+  SqlDetectionRepository detections_;
+  SqlJobRepository jobs_;
 };
 
 }  // namespace ov::storage::sql

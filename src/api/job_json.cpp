@@ -1,0 +1,108 @@
+#include "api/job_json.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <boost/json.hpp>
+
+#include "core/ids.hpp"
+
+namespace ov::api {
+namespace json = boost::json;
+using storage::DetectionStatus;
+
+namespace {
+
+json::value timestamp(const std::optional<std::int64_t>& ms) {
+  return ms ? json::value(rfc3339(*ms)) : json::value(nullptr);
+}
+
+json::value text(const std::optional<std::string>& s) {
+  return s ? json::value(*s) : json::value(nullptr);
+}
+
+json::object box(double x1, double y1, double x2, double y2) {
+  return json::object{{"x1", x1}, {"y1", y1},         {"x2", x2},
+                      {"y2", y2}, {"width", x2 - x1}, {"height", y2 - y1}};
+}
+
+json::object detection_json(const storage::DetectionResult& r, int width, int height) {
+  double x2 = r.bbox_x + r.bbox_width, y2 = r.bbox_y + r.bbox_height;
+  double w = width > 0 ? width : 1, h = height > 0 ? height : 1;
+  return json::object{{"class", r.object_class},
+                      {"class_id", r.class_id},
+                      {"confidence", r.confidence},
+                      {"bbox", box(r.bbox_x, r.bbox_y, x2, y2)},
+                      {"bbox_normalized", box(r.bbox_x / w, r.bbox_y / h, x2 / w, y2 / h)}};
+}
+
+json::object progress(const storage::Detection& d) {
+  return json::object{{"done", d.processed_count}, {"total", d.image_count}};
+}
+
+}  // namespace
+
+json::object job_json(const storage::Detection& d,
+                      const std::vector<storage::DetectionImage>& images,
+                      const std::vector<storage::DetectionResult>& results) {
+  std::unordered_map<std::string, std::vector<const storage::DetectionResult*>> by_image;
+  for (const auto& r : results) by_image[r.image_id].push_back(&r);
+  json::array image_list;
+  for (const auto& img : images) {
+    json::array dets;
+    auto& mine = by_image[img.id];
+    std::stable_sort(mine.begin(), mine.end(),
+                     [](auto* a, auto* b) { return a->confidence > b->confidence; });
+    for (const auto* r : mine)
+      dets.emplace_back(detection_json(*r, img.width.value_or(0), img.height.value_or(0)));
+    std::string base = "/api/v1/detect/images/" + img.id;
+    json::object o{{"image_id", img.id},
+                   {"filename", img.filename},
+                   {"width", img.width ? json::value(*img.width) : json::value(nullptr)},
+                   {"height", img.height ? json::value(*img.height) : json::value(nullptr)},
+                   {"status", !img.processed ? "pending" : (img.error ? "failed" : "completed")},
+                   {"error", text(img.error)},
+                   {"original_url", base + "/original"},
+                   {"annotated_url", base + "/annotated"},  // 404 until there is one
+                   {"detections", std::move(dets)}};
+    image_list.emplace_back(std::move(o));
+  }
+  json::value params;
+  json::error_code ec;
+  params = json::parse(d.params_json, ec);
+  if (ec) params = json::object{};
+  json::value duration = nullptr;
+  if (d.started_at_ms && d.finished_at_ms) {
+    duration = static_cast<double>(*d.finished_at_ms - *d.started_at_ms);
+  }
+  return json::object{{"job_id", d.id},
+                      {"detection_id", d.id},
+                      {"name", d.name},
+                      {"status", std::string(storage::to_string(d.status))},
+                      {"progress", progress(d)},
+                      {"created_at", rfc3339(d.created_at_ms)},
+                      {"started_at", timestamp(d.started_at_ms)},
+                      {"finished_at", timestamp(d.finished_at_ms)},
+                      {"duration_ms", duration},
+                      {"error", text(d.error)},
+                      {"params", std::move(params)},
+                      {"images", std::move(image_list)}};
+}
+
+json::object history_item_json(const storage::HistoryItem& item) {
+  const auto& d = item.detection;
+  json::object counts;
+  for (const auto& [cls, n] : item.counts) counts[cls] = n;
+  return json::object{{"job_id", d.id},
+                      {"detection_id", d.id},
+                      {"name", d.name},
+                      {"status", std::string(storage::to_string(d.status))},
+                      {"progress", progress(d)},
+                      {"created_at", rfc3339(d.created_at_ms)},
+                      {"finished_at", timestamp(d.finished_at_ms)},
+                      {"image_count", d.image_count},
+                      {"object_count", item.object_count},
+                      {"counts", std::move(counts)}};
+}
+
+}  // namespace ov::api

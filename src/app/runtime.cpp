@@ -1,0 +1,132 @@
+#include "app/runtime.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "cache/redis.hpp"
+#include "core/ids.hpp"
+#include "events/bus.hpp"
+#include "files/file_store.hpp"
+#include "inference/engine.hpp"
+#include "queue/job_queue.hpp"
+#include "queue/worker_registry.hpp"
+#include "storage/database.hpp"
+#include "storage/detections.hpp"
+#include "worker/job_events.hpp"
+#include "worker/processor.hpp"
+#include "worker/worker_pool.hpp"
+
+namespace ov::app {
+
+Runtime::~Runtime() = default;
+
+namespace {
+
+inference::EngineSettings engine_settings(const config::Config& c) {
+  inference::EngineSettings s;
+  s.models_dir = c.models_dir;
+  s.model_path = c.model_path;
+  s.confidence = static_cast<float>(c.confidence_threshold);
+  s.intra_threads = c.inference_threads;
+  s.max_pixels = c.max_image_pixels;
+  return s;
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
+  auto rt = std::make_unique<Runtime>();
+  rt->config = std::move(config);
+  const auto& c = rt->config;
+  std::error_code ec;
+  std::filesystem::create_directories(c.data_dir, ec);
+
+  auto db = storage::open_database({c.database_url, c.db_pool_size});
+  if (!db) return Error{db.error().code, "database: " + db.error().message};
+  rt->db = std::move(db.value());
+  if (auto applied = rt->db->migrate_up(); !applied) {
+    return Error{applied.error().code, "migrations: " + applied.error().message};
+  } else if (applied.value() > 0) {
+    spdlog::info("applied {} migration(s)", applied.value());
+  }
+
+  if (c.scaled()) {
+    // Claims block on a pooled connection: one per worker thread, plus the API's own use.
+    int pool = c.worker_threads + c.worker_concurrency + c.effective_serve_workers() + 2;
+    auto redis = cache::connect_redis({c.redis_url, pool});
+    if (!redis) return Error{redis.error().code, "redis: " + redis.error().message};
+    rt->redis = std::shared_ptr<cache::Redis>(std::move(redis.value()));
+  }
+
+  auto engine = inference::Engine::load(engine_settings(c));
+  if (!engine) return Error{engine.error().code, "models: " + engine.error().message};
+  rt->engine = std::move(engine.value());
+
+  rt->files = std::make_unique<files::FileStore>(c.data_dir + "/files");
+
+  if (rt->redis) {
+    auto bus = events::make_redis_bus({c.redis_url, 2}, rt->redis);
+    if (!bus) return Error{bus.error().code, "redis events: " + bus.error().message};
+    rt->bus = std::move(bus.value());
+  } else {
+    rt->bus = events::make_local_bus();
+  }
+
+  queue::QueueSettings qs{c.queue_max_depth, c.job_max_attempts, c.job_visibility_timeout_s,
+                          c.job_retry_backoff_s};
+  if (rt->redis) {
+    rt->queue = queue::make_redis_queue(*rt->redis, qs);
+    rt->workers = queue::make_redis_worker_registry(*rt->redis);
+  } else {
+    rt->queue = queue::make_database_queue(*rt->db, qs);
+    rt->workers = queue::make_memory_worker_registry();
+  }
+  rt->processor = std::make_unique<worker::JobProcessor>(*rt->db, *rt->engine, *rt->files, *rt->bus,
+                                                         std::chrono::seconds(c.job_timeout_s));
+  return rt;
+}
+
+std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,
+                                                  const std::string& prefix) {
+  worker::PoolSettings ps;
+  ps.concurrency = count;
+  ps.visibility_timeout_s = rt.config.job_visibility_timeout_s;
+  ps.id_prefix = prefix;
+  ps.claim_wait = rt.redis ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(0);
+  std::string host = hostname();
+  auto pid = static_cast<std::int64_t>(::getpid());
+  ps.on_status = [&rt, host, pid](const worker::WorkerStatus& st) {
+    queue::WorkerInfo info;
+    info.id = st.id;
+    info.host = host;
+    info.pid = pid;
+    info.started_at_ms = st.started_at_ms;
+    info.jobs_done = st.jobs_done;
+    if (!st.current_job.empty()) info.current_job = st.current_job;
+    (void)rt.workers->heartbeat(info);
+  };
+  ps.on_dead = [&rt](const std::string& detection_id, const std::string& error) {
+    auto& repo = rt.db->detections();
+    auto d = repo.find(detection_id);
+    auto done = repo.finish(detection_id, storage::DetectionStatus::failed, error, now_ms());
+    if (d && done && done.value()) {
+      rt.bus->publish({d->user_id, worker::job_event_json({"job.failed", detection_id, "failed",
+                                                           d->processed_count, d->image_count,
+                                                           std::nullopt, error})});
+    }
+  };
+  auto pool = std::make_unique<worker::WorkerPool>(*rt.queue, *rt.processor, std::move(ps));
+  pool->start();
+  return pool;
+}
+
+}  // namespace ov::app

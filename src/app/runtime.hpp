@@ -1,0 +1,57 @@
+#pragma once
+// What `serve` and `worker` both stand on: configuration -> database (migrated), Redis,
+// engine (models loaded and warmed up), files, event bus, job queue, worker registry, and the
+// job processor. Built once at start; errors name what failed.
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "core/error.hpp"
+
+namespace ov::storage {
+class Database;
+}
+namespace ov::cache {
+class Redis;
+}
+namespace ov::inference {
+class Engine;
+}
+namespace ov::files {
+class FileStore;
+}
+namespace ov::events {
+class Bus;
+}
+namespace ov::queue {
+class JobQueue;
+class WorkerRegistry;
+}  // namespace ov::queue
+namespace ov::worker {
+class JobProcessor;
+class WorkerPool;
+}  // namespace ov::worker
+
+namespace ov::app {
+
+struct Runtime {
+  config::Config config;
+  std::unique_ptr<storage::Database> db;
+  std::shared_ptr<cache::Redis> redis;  // null when embedded
+  std::unique_ptr<inference::Engine> engine;
+  std::unique_ptr<files::FileStore> files;
+  std::unique_ptr<events::Bus> bus;
+  std::unique_ptr<queue::JobQueue> queue;
+  std::unique_ptr<queue::WorkerRegistry> workers;
+  std::unique_ptr<worker::JobProcessor> processor;
+
+  ~Runtime();
+};
+
+Result<std::unique_ptr<Runtime>> open_runtime(config::Config config);
+
+// `count` worker threads named <prefix>-N, heartbeating into the registry; started.
+std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,
+                                                  const std::string& prefix);
+
+}  // namespace ov::app

@@ -1,0 +1,51 @@
+#include "http/ws_hub.hpp"
+
+namespace ov::http {
+
+void WsHub::add(const std::string& user_id, const std::shared_ptr<WsConnection>& connection) {
+  std::lock_guard lock(mu_);
+  by_user_.emplace(user_id, connection);
+}
+
+void WsHub::remove(const std::string& user_id, const WsConnection* connection) {
+  std::lock_guard lock(mu_);
+  auto [first, last] = by_user_.equal_range(user_id);
+  for (auto it = first; it != last;) {
+    auto live = it->second.lock();
+    if (!live || live.get() == connection) {
+      it = by_user_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void WsHub::deliver(const std::string& user_id, const std::string& text) {
+  std::vector<std::shared_ptr<WsConnection>> targets;
+  {
+    std::lock_guard lock(mu_);
+    auto [first, last] = by_user_.equal_range(user_id);
+    for (auto it = first; it != last; ++it) {
+      if (auto live = it->second.lock()) targets.push_back(std::move(live));
+    }
+  }
+  for (auto& t : targets) t->send(text);
+}
+
+void WsHub::close_all() {
+  std::vector<std::shared_ptr<WsConnection>> all;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [user, weak] : by_user_) {
+      if (auto live = weak.lock()) all.push_back(std::move(live));
+    }
+  }
+  for (auto& c : all) c->close();
+}
+
+std::size_t WsHub::size() const {
+  std::lock_guard lock(mu_);
+  return by_user_.size();
+}
+
+}  // namespace ov::http

@@ -1,0 +1,20 @@
+#pragma once
+// Internal to ov_http (includes Beast): one WebSocket connection of WS /api/v1/ws.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace ov::http {
+
+class Pipeline;
+class WsHub;
+
+// Takes over a socket whose HTTP request asked for the WebSocket upgrade: handshake,
+// authentication (?token= or a first {"type":"auth","token":...} message within 10 s, else
+// close code 4401), then the user's events until either side closes.
+void start_ws_session(boost::asio::ip::tcp::socket socket,
+                      boost::beast::http::request<boost::beast::http::string_body> request,
+                      WsHub& hub, const Pipeline& pipeline, boost::asio::thread_pool& pool);
+
+}  // namespace ov::http

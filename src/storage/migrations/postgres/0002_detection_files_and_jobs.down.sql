@@ -1,0 +1,5 @@
+DROP INDEX IF EXISTS job_queue_detection_id_key;
+ALTER TABLE job_queue DROP COLUMN seq;
+ALTER TABLE detection_images DROP COLUMN sha256;
+ALTER TABLE detection_images DROP COLUMN file_size;
+ALTER TABLE detection_images DROP COLUMN filename;

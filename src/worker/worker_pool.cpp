@@ -1,0 +1,108 @@
+#include "worker/worker_pool.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "core/ids.hpp"
+#include "queue/job_queue.hpp"
+#include "worker/processor.hpp"
+
+namespace ov::worker {
+using namespace std::chrono_literals;
+
+WorkerPool::WorkerPool(queue::JobQueue& queue, JobProcessor& processor, PoolSettings settings)
+    : queue_(queue), processor_(processor), settings_(std::move(settings)) {}
+
+WorkerPool::~WorkerPool() {
+  stop();
+}
+
+void WorkerPool::start() {
+  for (int i = 0; i < settings_.concurrency; ++i) threads_.emplace_back([this, i] { run(i); });
+}
+
+void WorkerPool::stop() {
+  stopping_ = true;
+  notify();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void WorkerPool::notify() {
+  {
+    std::lock_guard lock(mu_);
+    ++wake_seq_;
+  }
+  wake_.notify_all();
+}
+
+void WorkerPool::report(WorkerStatus& status) {
+  if (settings_.on_status) settings_.on_status(status);
+}
+
+void WorkerPool::run(int index) {
+  WorkerStatus status{settings_.id_prefix + "-" + std::to_string(index), now_ms(), 0, {}};
+  report(status);
+  auto last_report = std::chrono::steady_clock::now();
+  const auto extend_every = std::chrono::duration<double>(settings_.visibility_timeout_s / 3);
+  while (!stopping_) {
+    if (std::chrono::steady_clock::now() - last_report > 5s) {
+      report(status);
+      last_report = std::chrono::steady_clock::now();
+    }
+    std::uint64_t seen;
+    {
+      std::lock_guard lock(mu_);
+      seen = wake_seq_;
+    }
+    // A short claim, then a wait that notify() cuts short: in-process uploads start at once.
+    auto claimed = queue_.claim(status.id, settings_.claim_wait);
+    if (!claimed) {
+      spdlog::warn("worker {}: claim failed: {}", status.id, claimed.error().message);
+      std::this_thread::sleep_for(500ms);
+      continue;
+    }
+    if (!claimed.value()) {
+      if (settings_.claim_wait.count() > 0) continue;
+      std::unique_lock lock(mu_);
+      wake_.wait_for(lock, 50ms, [&] { return stopping_ || wake_seq_ != seen; });
+      continue;
+    }
+    queue::ClaimedJob job = std::move(*claimed.value());
+    if (job.exhausted) {
+      auto dead = queue_.fail(job, "gave up after repeated worker crashes");
+      if (dead && dead.value() && settings_.on_dead) {
+        settings_.on_dead(job.detection_id, "Processing failed repeatedly (worker crashes)");
+      }
+      continue;
+    }
+    status.current_job = job.detection_id;
+    report(status);
+    auto last_extend = std::chrono::steady_clock::now();
+    auto keep_alive = [&] {
+      if (std::chrono::steady_clock::now() - last_extend < extend_every) return true;
+      auto extended = queue_.extend(job);
+      last_extend = std::chrono::steady_clock::now();
+      return !extended || extended.value();  // a failed call: keep going, the lease may hold
+    };
+    auto result = processor_.process(job.detection_id, keep_alive);
+    if (result.outcome == Outcome::finished) {
+      queue_.complete(job);
+    } else {
+      spdlog::warn("job {} attempt {} will be retried: {}", job.detection_id, job.attempt,
+                   result.error);
+      auto dead = queue_.fail(job, result.error);
+      if (dead && dead.value() && settings_.on_dead)
+        settings_.on_dead(job.detection_id, result.error);
+    }
+    ++status.jobs_done;
+    status.current_job.clear();
+    report(status);
+    last_report = std::chrono::steady_clock::now();
+  }
+}
+
+}  // namespace ov::worker

@@ -1,0 +1,69 @@
+#pragma once
+// Worker threads: claim a job -> process it (extending its lease) -> acknowledge it only after
+// its results are committed; transient failures go back to the queue with backoff.
+// Used in-process by `objectvision serve` (embedded) and by `objectvision worker`.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ov::queue {
+class JobQueue;
+}
+
+namespace ov::worker {
+
+class JobProcessor;
+
+struct WorkerStatus {
+  std::string id;
+  std::int64_t started_at_ms = 0;
+  std::int64_t jobs_done = 0;
+  std::string current_job;  // empty when idle
+};
+
+struct PoolSettings {
+  int concurrency = 1;
+  double visibility_timeout_s = 60;
+  std::string id_prefix;  // worker ids: <prefix>-<n>
+  // 0: try the queue, then sleep up to 50 ms unless notify() comes first (an in-process queue
+  // fed by this process). Otherwise: block in claim() this long (Redis Streams).
+  std::chrono::milliseconds claim_wait{0};
+  // Marks a job failed for good (its attempts are used up); called with the detection id.
+  std::function<void(const std::string&, const std::string&)> on_dead;
+  // Called every few seconds and when a job starts or ends (heartbeats).
+  std::function<void(const WorkerStatus&)> on_status;
+};
+
+class WorkerPool {
+ public:
+  WorkerPool(queue::JobQueue& queue, JobProcessor& processor, PoolSettings settings);
+  ~WorkerPool();  // stop()
+  void start();
+  // Asks every worker to stop after its current job and waits for them. A job in progress is
+  // finished (or, past the timeout, its lease simply runs out and another worker retries it).
+  void stop();
+  // Wakes idle workers now (a job was just enqueued in this process).
+  void notify();
+
+ private:
+  void run(int index);
+  void report(WorkerStatus& status);
+
+  queue::JobQueue& queue_;
+  JobProcessor& processor_;
+  PoolSettings settings_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::uint64_t wake_seq_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace ov::worker

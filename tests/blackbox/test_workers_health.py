@@ -1,0 +1,55 @@
+"""GET /health/workers: the live workers (scaled: the worker processes; embedded: the serve's
+in-process worker), their heartbeats and counts, the queue; 503 without any worker."""
+from ovtest import api, detect
+from ovtest.api import TIMESTAMP_RE, UUID_RE
+from ovtest.cluster import WORKERS_HEALTH
+
+
+def workers_health(server) -> dict:
+    r = server.get(WORKERS_HEALTH)
+    assert r.status_code == 200, f"{r.status_code} {r.text}"
+    return r.json()
+
+
+def test_the_live_workers_are_listed(deployment):
+    body = workers_health(deployment.other)
+    assert body["status"] == "ok", body
+    pids = {w["pid"] for w in body["workers"]}
+    if deployment.scaled:
+        assert {w.pid for w in deployment.workers} <= pids, (body, deployment.workers)
+        assert deployment.api.proc.pid not in pids, "API nodes run no worker when scaled"
+    else:
+        assert pids == {deployment.api.proc.pid}, body
+    for w in body["workers"]:
+        assert isinstance(w["id"], str) and w["id"], w
+        assert isinstance(w["host"], str) and w["host"], w
+        assert TIMESTAMP_RE.match(w["started_at"]) and TIMESTAMP_RE.match(w["last_heartbeat"]), w
+        assert w["started_at"] <= w["last_heartbeat"], w
+        assert isinstance(w["jobs_done"], int) and w["jobs_done"] >= 0, w
+        assert w["current_job"] is None or UUID_RE.match(w["current_job"]), w
+    queue = body["queue"]
+    assert isinstance(queue["depth"], int) and isinstance(queue["in_flight"], int), queue
+    assert queue["oldest_queued_age_s"] is None or queue["oldest_queued_age_s"] >= 0, queue
+
+
+def test_jobs_done_counts_finished_jobs(deployment, user):
+    before = sum(w["jobs_done"] for w in workers_health(deployment.api)["workers"])
+    for _ in range(2):
+        detect.detect(deployment.api, user, "eagle.jpg")
+    after = sum(w["jobs_done"] for w in workers_health(deployment.api)["workers"])
+    assert after >= before + 2, (before, after)
+
+
+def test_without_workers_it_answers_503_and_counts_the_queue(clusters):
+    cluster = clusters(nodes=1, workers=0, SERVE_WORKERS="0")
+    server = cluster.api
+    r = server.get(WORKERS_HEALTH)
+    assert r.status_code == 503, f"{r.status_code} {r.text}"
+    account = api.new_account(server, "queue")
+    for name in ("dog.jpg", "eagle.jpg"):
+        detect.submit(server, account, name)
+    r = server.get(WORKERS_HEALTH)
+    assert r.status_code == 503 and r.json()["workers"] == [], r.text
+    queue = r.json()["queue"]
+    assert queue["depth"] == 2 and queue["in_flight"] == 0, queue
+    assert queue["oldest_queued_age_s"] >= 0, queue
