@@ -88,14 +88,16 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       auth_timer_.expires_after(std::chrono::seconds(10));
       auth_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
         if (auto self = weak.lock(); self && !ec && !self->authenticated_) {
-          beast::error_code ignored;
-          beast::get_lowest_layer(self->ws_).socket().close(ignored);
+          // A close may start while the read below is pending; that read then ends.
+          self->close_started_ = true;
+          websocket::close_reason reason(kUnauthorized, "No authentication within 10 seconds");
+          self->ws_.async_close(reason, [self](beast::error_code) {});
         }
       });
       beast::flat_buffer first;
       auto [rec, rn] = co_await ws_.async_read(first, use_tuple);
       auth_timer_.cancel();
-      if (rec) co_return;
+      if (rec || close_started_) co_return;
       if (message_type(beast::buffers_to_string(first.data()), &token) != "auth") token.clear();
     }
     const Pipeline& pipeline = pipeline_;

@@ -81,14 +81,32 @@ void WorkerPool::run(int index) {
     }
     status.current_job = job.detection_id;
     report(status);
-    auto last_extend = std::chrono::steady_clock::now();
-    auto keep_alive = [&] {
-      if (std::chrono::steady_clock::now() - last_extend < extend_every) return true;
-      auto extended = queue_.extend(job);
-      last_extend = std::chrono::steady_clock::now();
-      return !extended || extended.value();  // a failed call: keep going, the lease may hold
-    };
+    // The lease is renewed by a keeper thread, whatever a single image costs; the processor
+    // asks between images whether it still holds the job.
+    std::atomic<bool> lost{false};
+    std::mutex keeper_mu;
+    std::condition_variable keeper_cv;
+    bool job_done = false;
+    std::thread keeper([&] {
+      std::unique_lock lock(keeper_mu);
+      while (!keeper_cv.wait_for(lock, extend_every, [&] { return job_done; })) {
+        lock.unlock();
+        auto extended = queue_.extend(job);
+        lock.lock();
+        if (extended && !extended.value()) {
+          lost = true;  // another worker holds it now
+          return;
+        }
+      }
+    });
+    auto keep_alive = [&] { return !lost.load(); };
     auto result = processor_.process(job.detection_id, keep_alive);
+    {
+      std::lock_guard lock(keeper_mu);
+      job_done = true;
+    }
+    keeper_cv.notify_all();
+    keeper.join();
     if (result.outcome == Outcome::finished) {
       queue_.complete(job);
     } else {
