@@ -7,8 +7,8 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.hpp"
+#include "app/runtime.hpp"
 #include "inference/cli.hpp"
-#include "inference/settings.hpp"
 
 extern char** environ;
 
@@ -77,15 +77,9 @@ int main(int argc, char** argv) {
   cfg->add_subcommand("check", "Validate and print the effective configuration, secrets masked")
       ->callback(with_config([](const config::Config& c) { return app::config_check(c); }));
 
-  inference::EngineSettings engine_settings;
-  if (loaded) {
-    engine_settings.models_dir = loaded->models_dir;
-    engine_settings.model_path = loaded->model_path;
-    engine_settings.confidence = static_cast<float>(loaded->confidence_threshold);
-    engine_settings.intra_threads = loaded->inference_threads;
-    engine_settings.max_pixels = loaded->max_image_pixels;
-  }
-  inference::add_cli_commands(app, engine_settings);
+  inference::EngineSettings engine =
+      loaded ? app::engine_settings(loaded.value()) : inference::EngineSettings{};
+  inference::add_cli_commands(app, engine);
 
   try {
     app.parse(argc, argv);

@@ -23,17 +23,18 @@ namespace ov::app {
 
 Runtime::~Runtime() = default;
 
-namespace {
-
 inference::EngineSettings engine_settings(const config::Config& c) {
   inference::EngineSettings s;
   s.models_dir = c.models_dir;
   s.model_path = c.model_path;
+  s.default_model = c.default_model;
   s.confidence = static_cast<float>(c.confidence_threshold);
   s.intra_threads = c.inference_threads;
   s.max_pixels = c.max_image_pixels;
   return s;
 }
+
+namespace {
 
 std::string hostname() {
   char buf[256] = {};

@@ -7,6 +7,7 @@
 
 #include "config/config.hpp"
 #include "core/error.hpp"
+#include "inference/settings.hpp"
 
 namespace ov::storage {
 class Database;
@@ -49,6 +50,9 @@ struct Runtime {
 };
 
 Result<std::unique_ptr<Runtime>> open_runtime(config::Config config);
+
+// The engine's part of the configuration (also used by the `detect` and `models` commands).
+inference::EngineSettings engine_settings(const config::Config& config);
 
 // `count` worker threads named <prefix>-N, heartbeating into the registry; started.
 std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,

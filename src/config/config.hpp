@@ -42,6 +42,7 @@ struct Config {
   std::string email_sender_name = "ObjectVision";
   std::string company_name = "ObjectVision";
   std::string model_path;
+  std::string default_model;  // DEFAULT_MODEL: a name in MODELS_DIR; empty = the first
   double confidence_threshold = 0.25;
 
   // Ours.

@@ -59,6 +59,7 @@ std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
       {"COMPANY_NAME", c.company_name},
       {"MODEL_PATH", c.model_path},
       {"MODELS_DIR", c.models_dir},
+      {"DEFAULT_MODEL", c.default_model},
       {"CONFIDENCE_THRESHOLD", num(c.confidence_threshold)},
       {"CORS_ORIGINS", join(c.cors_origins)},
       {"MAX_UPLOAD_MB", num(c.max_upload_mb)},

@@ -150,6 +150,7 @@ Result<Config> load(const Vars& vars) {
   r.str("COMPANY_NAME", c.company_name);
   r.str("MODEL_PATH", c.model_path);
   r.str("MODELS_DIR", c.models_dir);
+  r.str("DEFAULT_MODEL", c.default_model);
   r.number("CONFIDENCE_THRESHOLD", c.confidence_threshold, 0.0, 1.0);
   r.str("HOST", c.host);
   r.integer("PORT", c.port, 0, 65535);
