@@ -3,7 +3,7 @@
 # build/bench/ (if any). Figures are ratios against a reference measured in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for script in bench/*.sh; do
+for script in bench/*.sh bench/*.py; do
   echo "== $script"
   "$script"
 done
