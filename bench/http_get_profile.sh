@@ -10,7 +10,7 @@ rounds=${1:-3}
 bin=build/objectvision
 work=$(mktemp -d)
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-env_args=(HOST=127.0.0.1 PORT=$port DATA_DIR=$work/data LOG_LEVEL=warning
+env_args=(HOST=127.0.0.1 PORT=$port DATA_DIR=$work/data MODELS_DIR=$PWD/models LOG_LEVEL=warning
   RATE_LIMIT_PER_MINUTE=0 RATE_LIMIT_USER_PER_MINUTE=0 RATE_LIMIT_AUTH_PER_MINUTE=0)
 if [[ ${OV_BENCH_SHAPE:-embedded} == scaled ]]; then
   env_args+=(DATABASE_URL=$OV_BENCH_DATABASE_URL REDIS_URL=$OV_BENCH_REDIS_URL)

@@ -24,20 +24,18 @@ bool is_param(std::string_view seg) {
   return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
 }
 
-// Counts literal segments so that /users/get-profile beats /users/{user_id}.
-int match_path(std::string_view tmpl, std::string_view path,
+// Counts literal segments so that /users/get-profile beats /users/{user_id}; -1: no match.
+int match_path(const std::vector<std::string>& tmpl, const std::vector<std::string_view>& path,
                std::map<std::string, std::string>* params) {
-  auto t = segments(tmpl);
-  auto p = segments(path);
-  if (t.size() != p.size()) return -1;
+  if (tmpl.size() != path.size()) return -1;
   int literals = 0;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    if (is_param(t[i])) {
-      if (p[i].empty()) return -1;
-      auto decoded = percent_decode(p[i]);
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    if (is_param(tmpl[i])) {
+      if (path[i].empty()) return -1;
+      auto decoded = percent_decode(path[i]);
       if (!decoded) return -1;
-      if (params) (*params)[std::string(t[i].substr(1, t[i].size() - 2))] = std::move(*decoded);
-    } else if (t[i] != p[i]) {
+      if (params) (*params)[tmpl[i].substr(1, tmpl[i].size() - 2)] = std::move(*decoded);
+    } else if (tmpl[i] != path[i]) {
       return -1;
     } else {
       ++literals;
@@ -57,6 +55,9 @@ void Router::add(Route route) {
       throw std::invalid_argument("duplicate route " + route.method + " " + route.path);
     }
   }
+  std::vector<std::string> parts;
+  for (auto seg : segments(route.path)) parts.emplace_back(seg);
+  templates_.push_back(std::move(parts));
   routes_.push_back(std::make_unique<Route>(std::move(route)));
 }
 
@@ -65,8 +66,11 @@ Match Router::match(std::string_view method, std::string_view path) const {
   Match best;
   int best_score = -1;
   int best_path_score = -1;
-  for (const auto& r : routes_) {
-    int score = match_path(r->path, path, nullptr);
+  const auto parts = segments(path);
+  std::size_t best_index = 0;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const auto& r = routes_[i];
+    int score = match_path(templates_[i], parts, nullptr);
     if (score < 0) continue;
     if (score > best_path_score) {
       best_path_score = score;
@@ -76,12 +80,13 @@ Match Router::match(std::string_view method, std::string_view path) const {
     if (r->method == want && score > best_score) {
       best_score = score;
       best.route = r.get();
+      best_index = i;
     }
   }
   if (best.route) {
     // A literal route for another method must not hide a parameter route for this one.
     best.params.clear();
-    match_path(best.route->path, path, &best.params);
+    match_path(templates_[best_index], parts, &best.params);
     best.allowed.clear();
   } else if (!best.allowed.empty()) {
     if (std::find(best.allowed.begin(), best.allowed.end(), "GET") != best.allowed.end()) {
