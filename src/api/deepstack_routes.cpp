@@ -9,6 +9,7 @@
 #include "api/tokens.hpp"
 #include "api/upload.hpp"
 #include "auth/digest.hpp"
+#include "core/text.hpp"
 #include "inference/engine.hpp"
 #include "obs/logging.hpp"
 #include "storage/database.hpp"
@@ -21,13 +22,13 @@ namespace {
 
 Response failure(int status, std::string_view error) {
   return Response::json(status, fmt::format(R"({{"success":false,"error":"{}","code":{}}})",
-                                            obs::json_escape(error), status));
+                                            json_escape(error), status));
 }
 
 std::string prediction_json(const inference::Detection& d) {
   return fmt::format(
       R"({{"label":"{}","confidence":{},"y_min":{},"x_min":{},"y_max":{},"x_max":{}}})",
-      obs::json_escape(d.label), std::round(static_cast<double>(d.confidence) * 1e4) / 1e4,
+      json_escape(d.label), std::round(static_cast<double>(d.confidence) * 1e4) / 1e4,
       std::lround(d.box.y1), std::lround(d.box.x1), std::lround(d.box.y2), std::lround(d.box.x2));
 }
 

@@ -14,14 +14,12 @@
 
 #include <boost/json.hpp>
 
-#include "auth/base64url.hpp"
+#include "core/base64url.hpp"
 
 namespace ov::auth {
 namespace {
 
 namespace json = boost::json;
-using detail::base64url_decode;
-using detail::base64url_encode;
 
 constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
 

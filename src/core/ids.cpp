@@ -1,5 +1,7 @@
 #include "core/ids.hpp"
 
+#include "core/base64url.hpp"
+
 #include <sys/random.h>
 
 #include <array>
@@ -53,23 +55,9 @@ bool is_uuid(std::string_view t) {
 }
 
 std::string random_token(std::size_t bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string raw(bytes, '\0');
   fill_random(reinterpret_cast<unsigned char*>(raw.data()), raw.size());
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (unsigned char c : raw) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
-  return out;
+  return base64url_encode(raw);
 }
 
 std::int64_t now_ms() {

@@ -13,4 +13,7 @@ inline std::string trim(std::string_view s) {
   return std::string(s.substr(b, s.find_last_not_of(ws) - b + 1));
 }
 
+// Escapes text for the inside of a JSON string literal (no surrounding quotes).
+std::string json_escape(std::string_view text);
+
 }  // namespace ov

@@ -1,5 +1,7 @@
 #include "inference/json_writer.hpp"
 
+#include "core/text.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -7,37 +9,7 @@
 namespace ov::inference {
 
 std::string json_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-  return out;
+  return '"' + ov::json_escape(text) + '"';
 }
 
 void JsonWriter::separate() {

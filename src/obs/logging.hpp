@@ -26,7 +26,4 @@ struct AccessEntry {
 };
 void log_access(const AccessEntry& entry);
 
-// Escapes a string for a JSON string literal (no surrounding quotes).
-std::string json_escape(std::string_view text);
-
 }  // namespace ov::obs

@@ -1,4 +1,5 @@
 #include "worker/job_events.hpp"
+#include "core/text.hpp"
 
 #include <fmt/format.h>
 
@@ -11,7 +12,7 @@ std::string job_event_json(const JobEvent& e) {
       R"({{"type":"{}","job_id":"{}","detection_id":"{}","status":"{}","progress":{{"done":{},"total":{}}})",
       e.type, e.detection_id, e.detection_id, e.status, e.done, e.total);
   if (e.image_id) out += fmt::format(R"(,"image_id":"{}")", *e.image_id);
-  if (e.error) out += fmt::format(R"(,"error":"{}")", obs::json_escape(*e.error));
+  if (e.error) out += fmt::format(R"(,"error":"{}")", json_escape(*e.error));
   return out + "}";
 }
 

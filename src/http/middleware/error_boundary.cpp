@@ -1,13 +1,14 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
 #include "http/middleware.hpp"
 #include "obs/logging.hpp"
 
 namespace ov::http {
 
 Response error_response(int status, std::string_view detail) {
-  return Response::json(status, "{\"detail\":\"" + obs::json_escape(detail) + "\"}");
+  return Response::json(status, "{\"detail\":\"" + json_escape(detail) + "\"}");
 }
 
 Response current_exception_response() {

@@ -1,8 +1,8 @@
-#include "auth/base64url.hpp"
+#include "core/base64url.hpp"
 
 #include <cstdint>
 
-namespace ov::auth::detail {
+namespace ov {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -55,4 +55,4 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace ov::auth::detail
+}  // namespace ov

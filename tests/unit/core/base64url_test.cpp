@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "auth/base64url.hpp"
+#include "core/base64url.hpp"
 
-namespace ov::auth::detail {
+namespace ov {
 namespace {
 
 TEST(Base64Url, Rfc4648Vectors) {  // RFC 4648 §10, without padding, url alphabet
@@ -44,4 +44,4 @@ TEST(Base64Url, StrictDecoding) {
 }
 
 }  // namespace
-}  // namespace ov::auth::detail
+}  // namespace ov
