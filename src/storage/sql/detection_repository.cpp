@@ -7,6 +7,7 @@
 
 #include "core/ids.hpp"
 #include "storage/sql/transaction.hpp"
+#include "storage/sql/values.hpp"
 
 namespace ov::storage {
 
@@ -45,20 +46,6 @@ namespace {
 // Results go in multi-row INSERTs of at most this many rows.
 constexpr std::size_t kResultChunk = 32;
 constexpr int kResultParams = 10;
-
-std::optional<std::string> canonical_id(const std::string& id) {
-  if (!is_uuid(id)) return std::nullopt;
-  std::string out = id;
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-template <class T>
-Value nullable(const std::optional<T>& v) {
-  if (!v) return Null{};
-  return Value(std::in_place_type<T>, *v);
-}
 
 Value nullable_int(const std::optional<int>& v) {
   if (!v) return Null{};

@@ -7,6 +7,7 @@
 
 #include "core/ids.hpp"
 #include "storage/sql/transaction.hpp"
+#include "storage/sql/values.hpp"
 
 namespace ov::storage::sql {
 namespace {
@@ -18,14 +19,6 @@ constexpr const char* kDead =
     "UPDATE job_queue SET status = 'failed', locked_by = NULL, locked_until = NULL, "
     "last_error = $3 WHERE detection_id = $1 AND locked_by = $2 AND status = 'running'";
 constexpr const char* kRemove = "DELETE FROM job_queue WHERE detection_id = $1";
-
-std::optional<std::string> canonical_id(const std::string& id) {
-  if (!is_uuid(id)) return std::nullopt;
-  std::string out = id;
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 
 #include "core/ids.hpp"
 #include "storage/sql/transaction.hpp"
+#include "storage/sql/values.hpp"
 
 namespace ov::storage::sql {
 namespace {
@@ -42,23 +43,6 @@ UserSettings read_settings(const Row& row) {
   s.notifications = row.boolean(2);
   s.api_key_hash = row.optional_text(3);
   return s;
-}
-
-// Ids are compared as canonical lower-case UUIDs; anything else cannot match (and would be a
-// syntax error for PostgreSQL's uuid type).
-std::optional<std::string> canonical_id(const std::string& id) {
-  if (!is_uuid(id)) return std::nullopt;
-  std::string out = id;
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-// NULL when unset: the UPDATEs keep the stored value for NULL.
-template <class T>
-Value nullable(const std::optional<T>& v) {
-  if (!v) return Null{};
-  return Value(std::in_place_type<T>, *v);
 }
 
 bool valid_theme(const std::string& theme) {
