@@ -89,12 +89,11 @@ Result<void> setup_command(RedisConnection& conn, const std::vector<std::string>
 
 }  // namespace
 
-Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoint& endpoint,
-                                                               int timeout_ms) {
+Result<redisContext*> RedisConnection::open_context(const RedisEndpoint& endpoint, int timeout_ms) {
   timeval tv = to_timeval(timeout_ms);
   redisContext* context = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, tv);
   if (context == nullptr) return unavailable("cannot allocate a connection");
-  std::unique_ptr<RedisConnection> conn(new RedisConnection(context));
+  RedisConnection conn(context);  // frees the context on every early return
   if (context->err != 0) {
     return unavailable("cannot connect to " + endpoint.host + ":" + std::to_string(endpoint.port) +
                        ": " + context->errstr);
@@ -105,13 +104,21 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoi
     std::vector<std::string> auth{"AUTH"};
     if (!endpoint.username.empty()) auth.push_back(endpoint.username);
     auth.push_back(endpoint.password);
-    if (auto r = setup_command(*conn, auth, "AUTH failed"); !r) return r.error();
+    if (auto r = setup_command(conn, auth, "AUTH failed"); !r) return r.error();
   }
   if (endpoint.db != 0) {
-    if (auto r = setup_command(*conn, {"SELECT", std::to_string(endpoint.db)}, "SELECT failed"); !r)
+    if (auto r = setup_command(conn, {"SELECT", std::to_string(endpoint.db)}, "SELECT failed"); !r)
       return r.error();
   }
-  return conn;
+  conn.context_ = nullptr;  // handed over
+  return context;
+}
+
+Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoint& endpoint,
+                                                               int timeout_ms) {
+  auto context = open_context(endpoint, timeout_ms);
+  if (!context) return context.error();
+  return std::unique_ptr<RedisConnection>(new RedisConnection(context.value()));
 }
 
 RedisConnection::~RedisConnection() {

@@ -1,5 +1,5 @@
 #pragma once
-// One blocking hiredis connection (internal to ov_cache).
+// One blocking hiredis connection (internal to ov_cache and ov_events).
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +16,9 @@ class RedisConnection {
   // Connects, authenticates and selects the database, each bounded by timeout_ms.
   static Result<std::unique_ptr<RedisConnection>> open(const RedisEndpoint& endpoint,
                                                        int timeout_ms);
+  // The same handshake, handing over the bare hiredis context (the caller redisFree()s it):
+  // for connections that speak another protocol on top, such as a pub/sub subscriber.
+  static Result<redisContext*> open_context(const RedisEndpoint& endpoint, int timeout_ms);
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;

@@ -1,5 +1,7 @@
 #include "events/pubsub_connection.hpp"
 
+#include "cache/redis_connection.hpp"
+
 #include <hiredis/hiredis.h>
 #include <poll.h>
 #include <sys/time.h>
@@ -59,27 +61,10 @@ PubSubConnection::~PubSubConnection() {
 
 Result<std::unique_ptr<PubSubConnection>> PubSubConnection::open(
     const cache::RedisEndpoint& endpoint, int timeout_ms, const std::string& pattern) {
-  timeval tv{};
-  tv.tv_sec = timeout_ms / 1000;
-  tv.tv_usec = static_cast<suseconds_t>((timeout_ms % 1000) * 1000);
-  redisContext* context = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, tv);
-  if (context == nullptr) return unavailable("cannot allocate a connection");
+  auto opened = cache::detail::RedisConnection::open_context(endpoint, timeout_ms);
+  if (!opened) return unavailable(opened.error().message);
+  redisContext* context = opened.value();
   std::unique_ptr<PubSubConnection> conn(new PubSubConnection(context, timeout_ms));
-  if (context->err != 0) {
-    return unavailable("cannot connect to " + endpoint.host + ":" + std::to_string(endpoint.port) +
-                       ": " + context->errstr);
-  }
-  if (redisSetTimeout(context, tv) != REDIS_OK) return unavailable("cannot set the timeout");
-  redisEnableKeepAlive(context);
-  if (!endpoint.password.empty()) {
-    std::vector<std::string> auth{"AUTH"};
-    if (!endpoint.username.empty()) auth.push_back(endpoint.username);
-    auth.push_back(endpoint.password);
-    if (auto r = command(context, auth); !r) return r.error();
-  }
-  if (endpoint.db != 0) {
-    if (auto r = command(context, {"SELECT", std::to_string(endpoint.db)}); !r) return r.error();
-  }
   auto confirmed = command(context, {"PSUBSCRIBE", pattern});
   if (!confirmed) return confirmed.error();
   const redisReply* r = confirmed->get();
