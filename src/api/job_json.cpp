@@ -40,6 +40,17 @@ json::object progress(const storage::Detection& d) {
   return json::object{{"done", d.processed_count}, {"total", d.image_count}};
 }
 
+// The fields a job and a history item share.
+json::object summary(const storage::Detection& d) {
+  return json::object{{"job_id", d.id},
+                      {"detection_id", d.id},
+                      {"name", d.name},
+                      {"status", std::string(storage::to_string(d.status))},
+                      {"progress", progress(d)},
+                      {"created_at", rfc3339(d.created_at_ms)},
+                      {"finished_at", timestamp(d.finished_at_ms)}};
+}
+
 }  // namespace
 
 json::object job_json(const storage::Detection& d,
@@ -75,34 +86,24 @@ json::object job_json(const storage::Detection& d,
   if (d.started_at_ms && d.finished_at_ms) {
     duration = static_cast<double>(*d.finished_at_ms - *d.started_at_ms);
   }
-  return json::object{{"job_id", d.id},
-                      {"detection_id", d.id},
-                      {"name", d.name},
-                      {"status", std::string(storage::to_string(d.status))},
-                      {"progress", progress(d)},
-                      {"created_at", rfc3339(d.created_at_ms)},
-                      {"started_at", timestamp(d.started_at_ms)},
-                      {"finished_at", timestamp(d.finished_at_ms)},
-                      {"duration_ms", duration},
-                      {"error", text(d.error)},
-                      {"params", std::move(params)},
-                      {"images", std::move(image_list)}};
+  json::object out = summary(d);
+  out["started_at"] = timestamp(d.started_at_ms);
+  out["duration_ms"] = duration;
+  out["error"] = text(d.error);
+  out["params"] = std::move(params);
+  out["images"] = std::move(image_list);
+  return out;
 }
 
 json::object history_item_json(const storage::HistoryItem& item) {
   const auto& d = item.detection;
   json::object counts;
   for (const auto& [cls, n] : item.counts) counts[cls] = n;
-  return json::object{{"job_id", d.id},
-                      {"detection_id", d.id},
-                      {"name", d.name},
-                      {"status", std::string(storage::to_string(d.status))},
-                      {"progress", progress(d)},
-                      {"created_at", rfc3339(d.created_at_ms)},
-                      {"finished_at", timestamp(d.finished_at_ms)},
-                      {"image_count", d.image_count},
-                      {"object_count", item.object_count},
-                      {"counts", std::move(counts)}};
+  json::object out = summary(d);
+  out["image_count"] = d.image_count;
+  out["object_count"] = item.object_count;
+  out["counts"] = std::move(counts);
+  return out;
 }
 
 }  // namespace ov::api
