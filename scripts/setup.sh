@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
+# The installed package that Provides: NAME, if any (a different vendor's build of it).
+provided_by() {
+  dpkg-query -W -f='${db:Status-Abbrev} ${Package} ${Provides}\n' 2>/dev/null |
+    awk -v want="$1" '$1 == "ii" { for (i = 3; i <= NF; i++) { p = $i; sub(/,$/, "", p); if (p == want && !found) { print $2; found = 1 } } }' || true
+}
+
 want=()
 while IFS= read -r line; do
   line=${line%%#*}
@@ -17,6 +23,12 @@ while IFS= read -r line; do
   version=${line#*=}
   have=$(dpkg-query -W -f='${db:Status-Abbrev}${Version}' "$name" 2>/dev/null || true)
   if [[ $have != ii* ]]; then
+    provider=$(provided_by "$name")
+    if [[ -n $provider ]]; then
+      # e.g. NodeSource's nodejs provides (and conflicts with) Debian's npm: keep what is there
+      echo "setup: $name is provided by the installed $provider; keeping it" >&2
+      continue
+    fi
     want+=("$name=$version")
   elif [[ ${have:3} != "$version" ]]; then
     echo "setup: $name ${have:3} is installed (pinned: $version); keeping it" >&2
