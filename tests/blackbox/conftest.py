@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ovtest import api
+from ovtest import api, sanitizers
 from ovtest.backend import SCALED, Backend, required_env, shape_from_env
 from ovtest.server import BINARY, Server
 
@@ -92,6 +92,26 @@ def _binary_exists():
     if not BINARY.exists():
         pytest.exit(f"{BINARY} does not exist: build it first (cmake --preset release && "
                     "cmake --build --preset release) or set OV_BINARY", returncode=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sanitizer_logs(tmp_path_factory):
+    """Sanitizer reports that the processes of the run wrote to their *.err logs (see
+    ovtest/sanitizers.py); what the session's own servers report at their exit fails the run."""
+    watcher = sanitizers.LogWatcher(tmp_path_factory.getbasetemp())
+    yield watcher
+    reports = watcher.new_reports()
+    assert not reports, "sanitizer reports at the end of the run:\n" + "\n".join(reports)
+
+
+@pytest.fixture(autouse=True)
+def _no_sanitizer_reports(_sanitizer_logs):
+    """A test during which (or at whose servers' exit) a sanitizer reported fails at teardown."""
+    yield
+    reports = _sanitizer_logs.new_reports()
+    if reports:
+        pytest.fail("sanitizer reports in the logs of this test's processes:\n"
+                    + "\n".join(reports))
 
 
 @pytest.fixture(scope="session")

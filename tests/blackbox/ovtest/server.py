@@ -16,6 +16,7 @@ from pathlib import Path
 
 import requests
 
+from . import sanitizers
 from .backend import Backend
 
 REPO = Path(__file__).resolve().parents[3]
@@ -79,9 +80,13 @@ def free_port() -> int:
 
 
 def run_binary(args, env: dict[str, str], cwd: Path, timeout: float = 60):
-    """Runs `objectvision ARGS` to completion; returns the CompletedProcess (text)."""
-    return subprocess.run([str(BINARY), *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    """Runs `objectvision ARGS` to completion; returns the CompletedProcess (text). A sanitizer
+    report on its stderr fails the caller, whatever the exit code."""
+    result = subprocess.run([str(BINARY), *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=timeout, check=False)
+    sanitizers.check_output(f"the stderr of `objectvision {' '.join(map(str, args))}`",
+                            result.stderr)
+    return result
 
 
 class Server:
