@@ -1,4 +1,6 @@
 // POST /api/v1/auth/signup|login|refresh|logout
+#include <cmath>
+
 #include <boost/json.hpp>
 
 #include "api/json_io.hpp"
@@ -8,6 +10,7 @@
 #include "api/user_json.hpp"
 #include "auth/blacklist.hpp"
 #include "auth/password.hpp"
+#include "cache/rate_limiter.hpp"
 #include "core/email.hpp"
 #include "core/ids.hpp"
 #include "core/text.hpp"
@@ -69,9 +72,22 @@ std::pair<std::string, std::string> login_credentials(const Context& ctx) {
   return {*email, *password};
 }
 
+// A per-account throttle on top of the per-IP one: guessing one account's password from many
+// addresses is slowed as much as from one. Unknown accounts are throttled alike (no oracle).
+void throttle_account(Services& s, const std::string& email) {
+  const auto& limit = s.config.rate_login_account;
+  if (limit.per_minute <= 0) return;
+  auto d = s.limiter.take("login:" + email, cache::RateLimit{limit.per_minute / 60.0, limit.burst});
+  if (d.allowed) return;
+  auto retry = std::max<long>(1, std::lround(std::ceil(d.retry_after_s)));
+  throw ApiError::with_headers(429, "Too many login attempts for this account; try again later",
+                               {{"Retry-After", std::to_string(retry)}});
+}
+
 Response login(Services& s, Context& ctx) {
   auto [email, password] = login_credentials(ctx);
   auto normalized = normalize_email(email);
+  throttle_account(s, normalized.value_or(email));
   auto user = normalized ? s.db.users().find_by_email(*normalized) : std::nullopt;
   if (!user) {
     s.hasher.verify_dummy(password);  // the same time as a wrong password
@@ -103,8 +119,13 @@ Response logout(Services& s, Context& ctx) {
   auto token = v.string("refresh_token", false, 1, 4096);
   v.throw_if_failed();
   const auto& p = *ctx.principal;
-  if (token) revoke_refresh_family(s, *token, p.user.id);
-  s.blacklist.add(p.token_jti, p.token_exp_s * 1000);
+  // The access token ends first, whatever the body holds.
+  revoke_access_token(s, p);
+  if (token && !revoke_refresh_family(s, *token, p.user.id)) {
+    throw ApiError(401,
+                   "Invalid refresh token; the access token was revoked, the refresh "
+                   "token was not");
+  }
   return Response::empty(204);
 }
 

@@ -1,4 +1,5 @@
 // POST /api/v1/detect/image and /api/v1/detect/batch: store, queue, answer 202 (or wait).
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
 #include "api/detection_routes.hpp"
@@ -59,7 +60,11 @@ Response submit(Services& s, DetectionServices& ds, Context& ctx, UploadKind kin
     row.original_path = files::FileStore::key(detection.id, row.id, "original", img.extension);
     if (auto w = ds.files.write(row.original_path, img.data); !w) {
       ds.files.remove_detection(detection.id);
-      throw_api_error(w.error());
+      spdlog::error("upload: {}", w.error().message);
+      if (w.error().code == Errc::no_space) {
+        throw ApiError(507, "Not enough storage space to keep the upload; try again later");
+      }
+      throw ApiError(500, "The upload could not be stored");
     }
     images.push_back(std::move(row));
   }

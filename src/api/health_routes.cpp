@@ -1,6 +1,7 @@
 // GET /health, /health/database, /health/redis, /health/ready
 #include <chrono>
 
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
 #include "api/json_io.hpp"
@@ -27,18 +28,24 @@ std::pair<Result<void>, double> timed(F&& f) {
   return {std::move(r), ms};
 }
 
-Response database(Services& s) {
+// A failure's text (driver messages: hosts, ports, users) goes to the log, and to admins.
+void report(json::object& out, const Context& ctx, const char* what, const Error& error) {
+  spdlog::warn("health: {} check failed: {}", what, error.message);
+  if (ctx.principal && ctx.principal->user.role == Role::admin) out["error"] = error.message;
+}
+
+Response database(Services& s, const Context& ctx) {
   auto [r, ms] = timed([&] { return s.db.ping(); });
   json::object out{{"status", r ? "ok" : "error"}, {"backend", s.db.backend()}, {"latency_ms", ms}};
-  if (!r) out["error"] = r.error().message;
+  if (!r) report(out, ctx, "database", r.error());
   return json_response(r ? 200 : 503, out);
 }
 
-Response redis(Services& s) {
+Response redis(Services& s, const Context& ctx) {
   if (!s.redis) return json_response(200, json::object{{"status", "disabled"}});
   auto [r, ms] = timed([&] { return s.redis->ping(); });
   json::object out{{"status", r ? "ok" : "error"}, {"latency_ms", ms}};
-  if (!r) out["error"] = r.error().message;
+  if (!r) report(out, ctx, "redis", r.error());
   return json_response(r ? 200 : 503, out);
 }
 
@@ -66,10 +73,10 @@ void register_health_routes(http::Router& router, Services& s) {
   router.add({"GET", "/health", AuthMode::none, "none", docs::health("Liveness"), [](Context&) {
                 return json_response(200, json::object{{"status", "ok"}, {"version", kVersion}});
               }});
-  router.add({"GET", "/health/database", AuthMode::none, "none", docs::health("Database"),
-              [&s](Context&) { return database(s); }});
-  router.add({"GET", "/health/redis", AuthMode::none, "none", docs::health("Redis"),
-              [&s](Context&) { return redis(s); }});
+  router.add({"GET", "/health/database", AuthMode::optional, "none", docs::health("Database"),
+              [&s](Context& c) { return database(s, c); }});
+  router.add({"GET", "/health/redis", AuthMode::optional, "none", docs::health("Redis"),
+              [&s](Context& c) { return redis(s, c); }});
   router.add({"GET", "/health/ready", AuthMode::none, "none",
               docs::health("Readiness: database reachable, migrations current, Redis"),
               [&s](Context&) { return ready(s); }});

@@ -8,7 +8,8 @@ class Database;
 }
 namespace ov::cache {
 class Redis;
-}
+class RateLimiter;
+}  // namespace ov::cache
 namespace ov::auth {
 class PasswordHasher;
 class JwtCodec;
@@ -16,6 +17,9 @@ class AccessBlacklist;
 }  // namespace ov::auth
 namespace ov::http {
 class Router;
+}
+namespace ov::events {
+class Bus;
 }
 
 namespace ov::api {
@@ -26,6 +30,8 @@ struct Services {
   const auth::PasswordHasher& hasher;
   const auth::JwtCodec& jwt;
   auth::AccessBlacklist& blacklist;
+  events::Bus& bus;               // job events, and the end of sessions (WebSockets close)
+  cache::RateLimiter& limiter;    // the same buckets as the rate-limit middleware
   cache::Redis* redis = nullptr;  // null in the embedded shape
 };
 

@@ -3,68 +3,101 @@
 #include "auth/blacklist.hpp"
 #include "auth/jwt.hpp"
 #include "core/ids.hpp"
+#include "events/bus.hpp"
 #include "storage/database.hpp"
 
 namespace ov::api {
 namespace json = boost::json;
 
-json::object issue_tokens(Services& s, const User& user, const std::string& family_id) {
-  std::int64_t now = now_ms() / 1000;
-  std::int64_t access_ttl = std::int64_t{s.config.access_token_expire_minutes} * 60;
-  std::int64_t refresh_ttl = std::int64_t{s.config.refresh_token_expire_days} * 86400;
+namespace {
 
-  auth::Claims access;
-  access.sub = user.id;
-  access.jti = new_uuid();
-  access.type = auth::TokenType::access;
-  access.iat = access.nbf = now;
-  access.exp = now + access_ttl;
-  access.role = to_string(user.role);
-
-  auth::Claims refresh;
-  refresh.sub = user.id;
-  refresh.jti = new_uuid();
-  refresh.type = auth::TokenType::refresh;
-  refresh.iat = refresh.nbf = now;
-  refresh.exp = now + refresh_ttl;
-  refresh.family = family_id;
-
+struct Pair {
+  auth::Claims access, refresh;
   RefreshToken record;
-  record.jti = refresh.jti;
-  record.user_id = user.id;
-  record.family_id = family_id;
-  record.issued_at_ms = now * 1000;
-  record.expires_at_ms = refresh.exp * 1000;
-  s.db.tokens().store_refresh(record);
+};
 
-  return json::object{{"access_token", s.jwt.sign(access)},
-                      {"refresh_token", s.jwt.sign(refresh)},
+Pair make_pair(const Services& s, const User& user, const std::string& family_id) {
+  std::int64_t now = now_ms() / 1000;
+  Pair p;
+  p.access.sub = user.id;
+  p.access.jti = new_uuid();
+  p.access.type = auth::TokenType::access;
+  p.access.iat = p.access.nbf = now;
+  p.access.exp = now + std::int64_t{s.config.access_token_expire_minutes} * 60;
+  p.access.role = to_string(user.role);
+  p.access.session_epoch = user.session_epoch;
+
+  p.refresh.sub = user.id;
+  p.refresh.jti = new_uuid();
+  p.refresh.type = auth::TokenType::refresh;
+  p.refresh.iat = p.refresh.nbf = now;
+  p.refresh.exp = now + std::int64_t{s.config.refresh_token_expire_days} * 86400;
+  p.refresh.family = family_id;
+  p.refresh.session_epoch = user.session_epoch;
+
+  p.record.jti = p.refresh.jti;
+  p.record.user_id = user.id;
+  p.record.family_id = family_id;
+  p.record.issued_at_ms = now * 1000;
+  p.record.expires_at_ms = p.refresh.exp * 1000;
+  return p;
+}
+
+json::object token_json(const Services& s, const Pair& p) {
+  return json::object{{"access_token", s.jwt.sign(p.access)},
+                      {"refresh_token", s.jwt.sign(p.refresh)},
                       {"token_type", "bearer"},
-                      {"expires_in", access_ttl}};
+                      {"expires_in", p.access.exp - p.access.iat}};
+}
+
+}  // namespace
+
+json::object issue_tokens(Services& s, const User& user, const std::string& family_id) {
+  Pair p = make_pair(s, user, family_id);
+  s.db.tokens().store_refresh(p.record);
+  return token_json(s, p);
 }
 
 json::object rotate_tokens(Services& s, const std::string& refresh_token) {
   auto claims = s.jwt.verify(refresh_token, auth::TokenType::refresh, now_ms() / 1000);
   if (!claims) throw ApiError(401, claims.error().message);
-  auto record = s.db.tokens().find_refresh(claims->jti);
-  if (!record || record->user_id != claims->sub) throw ApiError(401, "Invalid refresh token");
-  if (record->revoked) throw ApiError(401, "Refresh token revoked");
-  if (!s.db.tokens().mark_refresh_used(claims->jti)) {
-    // Presented twice: someone holds a copy. Kill the whole family, the thief's and ours.
-    s.db.tokens().revoke_family(record->family_id);
-    throw ApiError(401, "Refresh token reuse detected; please log in again");
-  }
   auto user = s.db.users().find_by_id(claims->sub);
   if (!user || !user->is_active) throw ApiError(401, "Invalid refresh token");
-  return issue_tokens(s, *user, record->family_id);
+  Pair next = make_pair(s, *user, claims->family);
+  auto rotated =
+      s.db.tokens().rotate_refresh(claims->jti, user->id, claims->session_epoch, next.record);
+  if (!rotated) throw_api_error(rotated.error());
+  switch (rotated.value()) {
+    case storage::Rotation::rotated:
+      return token_json(s, next);
+    case storage::Rotation::unknown:
+      throw ApiError(401, "Invalid refresh token");
+    case storage::Rotation::revoked:
+      throw ApiError(401, "Refresh token revoked");
+    case storage::Rotation::replayed:
+      // Presented twice: someone holds a copy. The family is dead, the thief's and ours.
+      throw ApiError(401, "Refresh token reuse detected; please log in again");
+    case storage::Rotation::session_ended:
+      throw ApiError(401, "Session has ended; please log in again");
+  }
+  throw ApiError(401, "Invalid refresh token");
 }
 
-void revoke_refresh_family(Services& s, const std::string& refresh_token,
+bool revoke_refresh_family(Services& s, const std::string& refresh_token,
                            const std::string& user_id) {
   auto claims = s.jwt.verify(refresh_token, auth::TokenType::refresh, now_ms() / 1000);
-  if (!claims || claims->sub != user_id) throw ApiError(401, "Invalid refresh token");
-  auto record = s.db.tokens().find_refresh(claims->jti);
-  if (record) s.db.tokens().revoke_family(record->family_id);
+  if (!claims || claims->sub != user_id || claims->family.empty()) return false;
+  s.db.tokens().revoke_family(user_id, claims->family);
+  return true;
+}
+
+void revoke_access_token(Services& s, const http::Principal& principal) {
+  s.blacklist.add(principal.token_jti, principal.token_exp_s * 1000);
+  s.bus.publish(token_revoked_event(principal.user.id, principal.token_jti));
+}
+
+void sessions_ended(Services& s, const User& user) {
+  s.bus.publish(sessions_ended_event(user.id, user.session_epoch));
 }
 
 Result<http::Principal> authenticate(Services& s, std::string_view access_token) {
@@ -76,7 +109,10 @@ Result<http::Principal> authenticate(Services& s, std::string_view access_token)
   auto user = s.db.users().find_by_id(claims->sub);
   if (!user) return Error{Errc::unauthenticated, "Could not validate credentials"};
   if (!user->is_active) return Error{Errc::forbidden, "Inactive user"};
-  return http::Principal{std::move(*user), claims->jti, claims->exp};
+  if (claims->session_epoch != user->session_epoch) {
+    return Error{Errc::unauthenticated, "Session has ended; please log in again"};
+  }
+  return http::Principal{std::move(*user), claims->jti, claims->exp, claims->session_epoch};
 }
 
 }  // namespace ov::api

@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 
 #include "api/services.hpp"
+#include "api/session_events.hpp"
 #include "core/error.hpp"
 #include "core/user.hpp"
 #include "http/router.hpp"
@@ -18,9 +19,15 @@ boost::json::object issue_tokens(Services& s, const User& user, const std::strin
 // A used or revoked token is a replay: the family is revoked. Errors are 401.
 boost::json::object rotate_tokens(Services& s, const std::string& refresh_token);
 
-// Revokes the family of a refresh token that belongs to user_id (logout).
-void revoke_refresh_family(Services& s, const std::string& refresh_token,
+// Revokes the family of a refresh token that belongs to user_id (logout); false when the
+// token is not a valid refresh token of that user (then nothing is revoked).
+bool revoke_refresh_family(Services& s, const std::string& refresh_token,
                            const std::string& user_id);
+
+// Ends one access token: blacklisted, and the WebSockets it opened close on every node.
+void revoke_access_token(Services& s, const http::Principal& principal);
+// After UserRepository::update_ending_sessions: the user's WebSockets of older epochs close.
+void sessions_ended(Services& s, const User& user);
 
 // Bearer access token -> principal (signature, expiry, type, blacklist, user active).
 Result<http::Principal> authenticate(Services& s, std::string_view access_token);

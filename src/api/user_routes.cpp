@@ -4,6 +4,7 @@
 #include "api/json_io.hpp"
 #include "api/route_docs.hpp"
 #include "api/routes.hpp"
+#include "api/tokens.hpp"
 #include "api/user_json.hpp"
 #include "auth/password.hpp"
 #include "core/ids.hpp"
@@ -57,6 +58,7 @@ Response patch_user(Services& s, Context& ctx) {
   auto next = v.string("new_password", false, 8, 128);
   auto role = v.string("role", false, 1, 16);
   auto active = v.boolean("is_active");
+  auto keep_api_key = v.boolean("keep_api_key");
   storage::SettingsPatch settings;
   bool settings_given = false;
   if (const auto* obj = v.object("settings")) {
@@ -93,11 +95,16 @@ Response patch_user(Services& s, Context& ctx) {
   patch.role = new_role;
   patch.is_active = active;
   if (next) patch.password_hash = s.hasher.hash(*next);
+  // A new password or a deactivation ends every session of the user: access tokens (this
+  // one too), refresh tokens, the API key unless keep_api_key, and open WebSockets.
+  const bool end_sessions = next.has_value() || (active && !*active && target.is_active);
   if (patch.name || patch.role || patch.is_active || patch.password_hash) {
-    auto updated = s.db.users().update(target.id, patch);
+    auto updated = end_sessions ? s.db.users().update_ending_sessions(target.id, patch,
+                                                                      keep_api_key.value_or(false))
+                                : s.db.users().update(target.id, patch);
     if (!updated) throw_api_error(updated.error());
     target = std::move(*updated);
-    if (next) s.db.tokens().revoke_user(target.id);  // other sessions must log in again
+    if (end_sessions) sessions_ended(s, target);
   }
   if (settings_given) {
     auto saved = s.db.users().update_settings(target.id, settings);

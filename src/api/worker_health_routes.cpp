@@ -1,4 +1,5 @@
 // GET /health/workers (the old service's /health/celery)
+#include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
 #include "api/detection_routes.hpp"
@@ -13,20 +14,25 @@ namespace json = boost::json;
 
 namespace {
 
-http::Response workers(DetectionServices& ds) {
+// Anonymous callers (probes) see that workers live and how busy the queue is; hosts, process
+// ids, the jobs being run (other users' ids) and error texts are for admins only.
+http::Response workers(DetectionServices& ds, const http::Context& ctx) {
+  const bool admin = ctx.principal && ctx.principal->user.role == Role::admin;
   auto list = ds.workers.list();
   auto stats = ds.queue.stats();
   json::array items;
   if (list) {
     for (const auto& w : list.value()) {
-      items.emplace_back(json::object{
-          {"id", w.id},
-          {"host", w.host},
-          {"pid", w.pid},
-          {"started_at", rfc3339(w.started_at_ms)},
-          {"last_heartbeat", rfc3339(w.last_heartbeat_ms)},
-          {"jobs_done", w.jobs_done},
-          {"current_job", w.current_job ? json::value(*w.current_job) : json::value(nullptr)}});
+      json::object item{{"id", w.id},
+                        {"started_at", rfc3339(w.started_at_ms)},
+                        {"last_heartbeat", rfc3339(w.last_heartbeat_ms)},
+                        {"jobs_done", w.jobs_done}};
+      if (admin) {
+        item["host"] = w.host;
+        item["pid"] = w.pid;
+        item["current_job"] = w.current_job ? json::value(*w.current_job) : json::value(nullptr);
+      }
+      items.emplace_back(std::move(item));
     }
   }
   json::object queue;
@@ -39,7 +45,10 @@ http::Response workers(DetectionServices& ds) {
   json::object out{{"status", ok ? "ok" : "degraded"},
                    {"workers", std::move(items)},
                    {"queue", std::move(queue)}};
-  if (!list) out["error"] = list.error().message;
+  if (!list) {
+    spdlog::warn("health: cannot list the workers: {}", list.error().message);
+    if (admin) out["error"] = list.error().message;
+  }
   return json_response(ok ? 200 : 503, out);
 }
 
@@ -49,10 +58,12 @@ void register_worker_health_routes(http::Router& router, DetectionServices& ds) 
   router.add(
       {"GET",
        "/health/workers",
-       http::AuthMode::none,
+       http::AuthMode::optional,
        "none",
-       {"Live workers (heartbeats), queue depth, age of the oldest queued job", "health", "", ""},
-       [&ds](http::Context&) { return workers(ds); }});
+       {"Live workers (heartbeats), queue depth, age of the oldest queued job; hosts, pids and "
+        "current jobs for admins",
+        "health", "", ""},
+       [&ds](http::Context& c) { return workers(ds, c); }});
 }
 
 void register_all_routes(http::Router& router, Services& s, DetectionServices& ds) {

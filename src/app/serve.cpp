@@ -1,4 +1,5 @@
 // `objectvision serve`: the composition root. Configuration -> objects -> route table -> server.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -7,6 +8,7 @@
 #include "api/detection_services.hpp"
 #include "api/job_waiter.hpp"
 #include "api/services.hpp"
+#include "api/session_events.hpp"
 #include "api/tokens.hpp"
 #include "app/commands.hpp"
 #include "app/runtime.hpp"
@@ -24,6 +26,30 @@
 #include "worker/worker_pool.hpp"
 
 namespace ov::app {
+namespace {
+
+// MAX_CONNECTIONS within what the process may open: the soft limit on descriptors is raised to
+// the hard one, and the cap kept below it (with room for the database, Redis, files, models).
+int max_connections(int wanted) {
+  constexpr rlim_t kReserve = 128;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return wanted;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &limit);
+    (void)::getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > static_cast<rlim_t>(wanted) + kReserve) {
+    return wanted;
+  }
+  int fits = limit.rlim_cur > kReserve * 2 ? static_cast<int>(limit.rlim_cur - kReserve)
+                                           : static_cast<int>(limit.rlim_cur / 2);
+  spdlog::warn("MAX_CONNECTIONS={} does not fit the open-files limit ({}); using {}", wanted,
+               static_cast<long long>(limit.rlim_cur), fits);
+  return fits;
+}
+
+}  // namespace
 
 int serve(config::Config config) {
   obs::init_logging(config.log_level, config.log_format);
@@ -41,8 +67,14 @@ int serve(config::Config config) {
 
   auth::PasswordHasher hasher({c.argon2_ops, c.argon2_memory_kib * 1024});
   auth::JwtCodec jwt(c.jwt_secret_key);
-  auto blacklist =
-      rt.redis ? auth::make_redis_blacklist(*rt.redis) : auth::make_db_blacklist(rt.db->tokens());
+  auto trusted_proxies = http::parse_cidrs(c.trusted_proxies);
+  if (!trusted_proxies) {
+    spdlog::critical("TRUSTED_PROXIES: expected addresses or CIDRs separated by commas, got '{}'",
+                     c.trusted_proxies);
+    return kExitConfig;
+  }
+  auto blacklist = rt.redis ? auth::make_cached_blacklist(rt.db->tokens(), *rt.redis)
+                            : auth::make_db_blacklist(rt.db->tokens());
   std::unique_ptr<cache::RateLimiter> limiter;
   if (rt.redis) {
     limiter = cache::make_redis_rate_limiter(*rt.redis);
@@ -55,11 +87,16 @@ int serve(config::Config config) {
     workers = start_workers(rt, n, "serve-" + std::to_string(::getpid()));
   }
 
-  http::WsHub hub;
-  auto to_sockets =
-      rt.bus->subscribe([&hub](const events::Event& e) { hub.deliver(e.user_id, e.json); });
+  http::WsHub hub(static_cast<std::size_t>(c.max_websockets_per_user));
+  auto to_sockets = rt.bus->subscribe([&hub](const events::Event& e) {
+    if (e.topic == events::Topic::job) {
+      hub.deliver(e.user_id, e.json);
+    } else if (auto end = api::session_end_from(e)) {
+      hub.end_sessions(e.user_id, *end);
+    }
+  });
   api::JobWaiter waiter(*rt.bus);
-  api::Services services{c, *rt.db, hasher, jwt, *blacklist, rt.redis.get()};
+  api::Services services{c, *rt.db, hasher, jwt, *blacklist, *rt.bus, *limiter, rt.redis.get()};
   api::DetectionServices detection{
       *rt.engine, *rt.queue, *rt.workers, *rt.files, *rt.bus, waiter, [&workers] {
         if (workers) workers->notify();
@@ -83,7 +120,12 @@ int serve(config::Config config) {
   options.request_timeout_s = c.request_timeout_s;
   options.keepalive_timeout_s = c.keepalive_timeout_s;
   options.shutdown_grace_s = c.shutdown_grace_s;
+  options.max_connections = max_connections(c.max_connections);
+  options.min_upload_bytes_per_s = c.min_upload_bytes_per_s;
+  options.upload_grace_s = c.upload_grace_s;
+  options.trusted_proxies = std::move(*trusted_proxies);
   options.ws_hub = &hub;
+  options.ws_recheck_s = c.ws_recheck_s;
   http::Server server(options, pipeline);
   if (auto r = server.listen(); !r) {
     spdlog::critical("{}", r.error().message);

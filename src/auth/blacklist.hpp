@@ -1,13 +1,12 @@
 #pragma once
-// The access-token blacklist filled by logout: in Redis with a TTL when configured, in the
-// database otherwise. Entries only need to outlive the token they name (expires_at_ms).
-//
-// When Redis cannot be reached, the Redis blacklist fails OPEN: contains() answers false
-// (a token that was logged out stays usable until it expires, at most the access-token
-// lifetime) rather than treating every token as revoked, which would log every user out for
-// the length of the outage. add() cannot store the entry then. Both log an error, at most once
-// every 10 seconds with the count of further failures, so an outage is loud but does not flood
-// the log.
+// The access-token blacklist filled by logout. The database is the record: an entry is stored
+// there first, so a logout survives anything Redis does. In the scaled shape Redis caches it
+// (one sorted set, jti -> expiry, with a sentinel member that says the set was filled from the
+// database): a Redis restart, a FLUSHALL or an eviction of the set removes the sentinel with
+// it, and the next lookup refills the set from the database before answering. When Redis
+// cannot be reached, lookups go to the database instead (slower, still correct). Entries only
+// need to outlive the token they name (expires_at_ms). Redis failures are logged at most once
+// every 10 seconds with the count of further failures.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,10 +27,14 @@ class AccessBlacklist {
   virtual bool contains(const std::string& jti) = 0;
 };
 
-// Forwards to TokenRepository::blacklist_access / is_access_blacklisted (no link dependency
-// on ov_storage: only virtual calls).
+// TokenRepository::blacklist_access / is_access_blacklisted (no link dependency on ov_storage:
+// only virtual calls).
 std::unique_ptr<AccessBlacklist> make_db_blacklist(storage::TokenRepository& tokens);
-// SET bl:<jti> 1 PX <expires_at_ms - now, at least 1> and EXISTS bl:<jti>.
-std::unique_ptr<AccessBlacklist> make_redis_blacklist(cache::Redis& redis);
+// The database, cached in the Redis sorted set kRedisBlacklistKey.
+std::unique_ptr<AccessBlacklist> make_cached_blacklist(storage::TokenRepository& tokens,
+                                                       cache::Redis& redis);
+
+inline constexpr const char* kRedisBlacklistKey = "ov:blacklist";
+inline constexpr const char* kRedisBlacklistSentinel = "~filled";
 
 }  // namespace ov::auth

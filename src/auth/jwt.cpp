@@ -99,6 +99,7 @@ std::string JwtCodec::sign(const Claims& claims) const {
   payload["exp"] = claims.exp;
   if (!claims.family.empty()) payload["fid"] = claims.family;
   if (!claims.role.empty()) payload["role"] = claims.role;
+  if (claims.session_epoch != 0) payload["sep"] = claims.session_epoch;
   std::string signing_input = base64url_encode(kHeader);
   signing_input += '.';
   signing_input += base64url_encode(json::serialize(payload));
@@ -133,9 +134,9 @@ Result<Claims> JwtCodec::verify(std::string_view token, TokenType expected,
   if (type == nullptr) return invalid();
   if (*type != to_string(expected)) return Error{Errc::unauthenticated, "Wrong token type"};
 
-  std::optional<std::int64_t> iat, nbf, exp;
+  std::optional<std::int64_t> iat, nbf, exp, epoch;
   if (!numeric_date(*payload, "iat", iat) || !numeric_date(*payload, "nbf", nbf) ||
-      !numeric_date(*payload, "exp", exp) || !exp)
+      !numeric_date(*payload, "exp", exp) || !exp || !numeric_date(*payload, "sep", epoch))
     return invalid();
   if (*exp <= now_s - leeway_s_) return Error{Errc::unauthenticated, "Token expired"};
   if (nbf && *nbf > now_s + leeway_s_) return Error{Errc::unauthenticated, "Token not yet valid"};
@@ -153,6 +154,7 @@ Result<Claims> JwtCodec::verify(std::string_view token, TokenType expected,
   claims.exp = *exp;
   if (const json::string* fid = string_field(*payload, "fid")) claims.family = std::string(*fid);
   if (const json::string* role = string_field(*payload, "role")) claims.role = std::string(*role);
+  claims.session_epoch = epoch.value_or(0);
   return claims;
 }
 

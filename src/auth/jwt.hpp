@@ -21,6 +21,9 @@ struct Claims {
   std::int64_t exp = 0;
   std::string family;  // refresh tokens: the rotation family id
   std::string role;    // access tokens: "user" | "admin"
+  // The user's session epoch when the token was issued ("sep"): a password change or a
+  // deactivation raises the epoch, which ends every token issued before it.
+  std::int64_t session_epoch = 0;
 };
 
 class JwtCodec {

@@ -55,6 +55,7 @@ struct Config {
   RateLimitSetting rate_ip{600, 120};
   RateLimitSetting rate_user{300, 60};
   RateLimitSetting rate_auth{30, 10};
+  RateLimitSetting rate_login_account{10, 10};  // login attempts per account, any address
   std::string log_level = "info";
   std::string log_format = "json";
   std::uint64_t argon2_ops = 2;
@@ -65,6 +66,12 @@ struct Config {
   int request_timeout_s = 30;
   int keepalive_timeout_s = 60;
   int shutdown_grace_s = 25;
+  int max_connections = 1024;             // open HTTP + WebSocket connections per process
+  int max_websockets_per_user = 16;       // per process
+  int ws_recheck_s = 60;                  // an open WebSocket's token is checked this often
+  double min_upload_bytes_per_s = 16384;  // slowest accepted body after the grace period
+  int upload_grace_s = 10;
+  std::string trusted_proxies;  // CIDRs whose X-Forwarded-For / Forwarded name the client
 
   // Detection jobs.
   int worker_concurrency = 1;  // jobs at a time per worker process
@@ -79,6 +86,7 @@ struct Config {
   int wait_timeout_s = 30;
   int max_batch_images = 20;
   std::int64_t max_image_pixels = 40'000'000;
+  int max_tiles = 64;         // tiles per image (with `tile=`), the whole image included
   int inference_threads = 0;  // ONNX Runtime intra-op threads; 0 = cores
 
   int effective_serve_workers() const {

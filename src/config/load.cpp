@@ -162,6 +162,8 @@ Result<Config> load(const Vars& vars) {
   r.rate("RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_BURST", c.rate_ip);
   r.rate("RATE_LIMIT_USER_PER_MINUTE", "RATE_LIMIT_USER_BURST", c.rate_user);
   r.rate("RATE_LIMIT_AUTH_PER_MINUTE", "RATE_LIMIT_AUTH_BURST", c.rate_auth);
+  r.rate("RATE_LIMIT_LOGIN_ACCOUNT_PER_MINUTE", "RATE_LIMIT_LOGIN_ACCOUNT_BURST",
+         c.rate_login_account);
   r.choice("LOG_LEVEL", c.log_level, {"trace", "debug", "info", "warning", "error", "critical"});
   r.choice("LOG_FORMAT", c.log_format, {"json", "text"});
   r.u64("ARGON2_OPS", c.argon2_ops, 1, 20);
@@ -172,6 +174,12 @@ Result<Config> load(const Vars& vars) {
   r.integer("REQUEST_TIMEOUT_SECONDS", c.request_timeout_s, 1, 3600);
   r.integer("KEEPALIVE_TIMEOUT_SECONDS", c.keepalive_timeout_s, 1, 3600);
   r.integer("SHUTDOWN_GRACE_SECONDS", c.shutdown_grace_s, 0, 3600);
+  r.integer("MAX_CONNECTIONS", c.max_connections, 1, 1'000'000);
+  r.integer("MAX_WEBSOCKETS_PER_USER", c.max_websockets_per_user, 0, 100'000);
+  r.integer("WS_RECHECK_SECONDS", c.ws_recheck_s, 1, 86400);
+  r.number("MIN_UPLOAD_BYTES_PER_SECOND", c.min_upload_bytes_per_s, 0, 1e12);
+  r.integer("UPLOAD_GRACE_SECONDS", c.upload_grace_s, 0, 3600);
+  r.str("TRUSTED_PROXIES", c.trusted_proxies);
   r.integer("WORKER_CONCURRENCY", c.worker_concurrency, 1, 256);
   r.integer("SERVE_WORKERS", c.serve_workers, 0, 256);
   r.number("JOB_VISIBILITY_TIMEOUT_SECONDS", c.job_visibility_timeout_s, 0.5, 86400);
@@ -185,6 +193,7 @@ Result<Config> load(const Vars& vars) {
   double pixels = static_cast<double>(c.max_image_pixels);
   r.number("MAX_IMAGE_PIXELS", pixels, 1, 1e10);
   c.max_image_pixels = static_cast<std::int64_t>(pixels);
+  r.integer("MAX_TILES", c.max_tiles, 1, 10'000);
   r.integer("INFERENCE_THREADS", c.inference_threads, 0, 256);
   if (r.error()) return *r.error();
 
@@ -196,6 +205,11 @@ Result<Config> load(const Vars& vars) {
     return Error{Errc::invalid_argument,
                  "JWT_SECRET_KEY: required when ENVIRONMENT=production (generate one with "
                  "`openssl rand -base64 48`)"};
+  }
+  if (c.production() && c.jwt_secret_key.size() < 32) {
+    return Error{Errc::invalid_argument,
+                 "JWT_SECRET_KEY: must be at least 32 bytes when ENVIRONMENT=production (HS256 "
+                 "wants a key as long as its hash; generate one with `openssl rand -base64 48`)"};
   }
   if (!c.jwt_secret_key.empty() && c.jwt_secret_key.size() < 16) {
     return Error{Errc::invalid_argument, "JWT_SECRET_KEY: must be at least 16 characters"};

@@ -22,6 +22,10 @@ int http_status(Errc code) {
       return 429;
     case Errc::unavailable:
       return 503;
+    case Errc::no_space:
+      return 507;
+    case Errc::timeout:
+      return 504;
     case Errc::internal:
       return 500;
   }

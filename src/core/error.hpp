@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace ov {
 
@@ -18,6 +19,8 @@ enum class Errc {
   unsupported,       // 415
   rate_limited,      // 429
   unavailable,       // 503
+  no_space,          // 507: the disk (or the store) is full
+  timeout,           // a deadline passed (a job's timeout)
   internal,          // 500
 };
 
@@ -71,14 +74,23 @@ class ApiError : public std::runtime_error {
     e.json_ = true;
     return e;
   }
+  // With response headers, e.g. Retry-After on a 429 or 503.
+  static ApiError with_headers(int status, std::string detail,
+                               std::vector<std::pair<std::string, std::string>> headers) {
+    ApiError e(status, std::move(detail));
+    e.headers_ = std::move(headers);
+    return e;
+  }
   int status() const { return status_; }
   const std::string& detail() const { return detail_; }
   bool detail_is_json() const { return json_; }
+  const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
 
  private:
   int status_;
   std::string detail_;
   bool json_ = false;
+  std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 int http_status(Errc code);

@@ -23,6 +23,8 @@ struct User {
   std::string name;
   Role role = Role::user;
   bool is_active = true;
+  // Raised by a password change or a deactivation: tokens of an older epoch are dead.
+  std::int64_t session_epoch = 0;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
 };

@@ -14,9 +14,14 @@
 
 namespace ov::events {
 
+// What an event is about: a job's progress (sent to the user's WebSockets as it is), or the
+// end of sessions of the user (logout, password change: the WebSockets they opened close).
+enum class Topic { job, session };
+
 struct Event {
   std::string user_id;
-  std::string json;  // the message text as sent to the client
+  std::string json;  // the message text (job events: as sent to the client)
+  Topic topic = Topic::job;
 };
 
 // Handlers stay registered while their Subscription lives. Destroying it from any thread
@@ -62,7 +67,8 @@ Result<std::unique_ptr<Bus>> make_redis_bus(const cache::RedisConfig& config);
 Result<std::unique_ptr<Bus>> make_redis_bus(const cache::RedisConfig& config,
                                             std::shared_ptr<cache::Redis> publisher);
 
-// The Redis channel of a user's events.
-std::string redis_channel(const std::string& user_id);
+// The Redis channel of a user's events: ov:events:<user_id>, and ov:events:<user_id>:session
+// for the session topic.
+std::string redis_channel(const std::string& user_id, Topic topic = Topic::job);
 
 }  // namespace ov::events

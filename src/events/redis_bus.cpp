@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -27,6 +28,7 @@ namespace {
 constexpr const char* kAll = "";
 constexpr const char* kPrefix = "ov:events:";
 constexpr const char* kPattern = "ov:events:*";
+constexpr std::string_view kSessionSuffix = ":session";
 constexpr std::chrono::milliseconds kFirstBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
 constexpr int kPollSliceMs = 1000;  // how often an idle subscriber checks its liveness
@@ -71,7 +73,8 @@ class RedisBus final : public Bus {
   void publish(const Event& event) override {
     std::string why;
     try {
-      auto reply = publisher_->command({"PUBLISH", redis_channel(event.user_id), event.json});
+      auto reply =
+          publisher_->command({"PUBLISH", redis_channel(event.user_id, event.topic), event.json});
       if (reply && reply->type != cache::RedisReply::Type::error) return;
       why = reply ? reply->str : reply.error().message;
     } catch (const std::exception& e) {
@@ -160,8 +163,13 @@ class RedisBus final : public Bus {
       if (!*next) continue;
       auto& message = **next;
       if (message.channel.compare(0, prefix.size(), prefix) != 0) continue;
-      handlers_->deliver(kAll,
-                         Event{message.channel.substr(prefix.size()), std::move(message.payload)});
+      std::string user = message.channel.substr(prefix.size());
+      Topic topic = Topic::job;
+      if (user.size() > kSessionSuffix.size() && user.ends_with(kSessionSuffix)) {
+        user.resize(user.size() - kSessionSuffix.size());
+        topic = Topic::session;
+      }
+      handlers_->deliver(kAll, Event{std::move(user), std::move(message.payload), topic});
     }
     return {};
   }
@@ -182,8 +190,10 @@ class RedisBus final : public Bus {
 
 }  // namespace
 
-std::string redis_channel(const std::string& user_id) {
-  return kPrefix + user_id;
+std::string redis_channel(const std::string& user_id, Topic topic) {
+  std::string channel = kPrefix + user_id;
+  if (topic == Topic::session) channel += kSessionSuffix;
+  return channel;
 }
 
 Result<std::unique_ptr<Bus>> make_redis_bus(const cache::RedisConfig& config,

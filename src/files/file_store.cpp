@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -26,6 +29,25 @@ bool valid_key(const std::string& key) {
   return key.find("..") == std::string::npos;
 }
 
+// ENOSPC and EDQUOT are the disk being full (507 at the API); the rest is an internal failure.
+Error io_error(const std::string& what, int error_number) {
+  std::string message = what + ": " + std::strerror(error_number);
+  if (error_number == ENOSPC || error_number == EDQUOT) {
+    return Error{Errc::no_space, "Not enough storage space: " + message};
+  }
+  return Error{Errc::internal, message};
+}
+
+// A directory's entries are durable once the directory itself is fsynced.
+Result<void> sync_directory(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open " + dir.string(), errno);
+  int failure = ::fsync(fd) == 0 ? 0 : errno;
+  ::close(fd);
+  if (failure != 0) return io_error("cannot sync " + dir.string(), failure);
+  return {};
+}
+
 }  // namespace
 
 FileStore::FileStore(std::string root) : root_(std::move(root)) {}
@@ -44,27 +66,35 @@ std::optional<std::string> FileStore::path(const std::string& key) const {
 Result<void> FileStore::write(const std::string& key, std::string_view data) {
   auto target = path(key);
   if (!target) return Error{Errc::invalid_argument, "bad file key"};
+  const fs::path dir = fs::path(*target).parent_path();
   std::error_code ec;
-  fs::create_directories(fs::path(*target).parent_path(), ec);
-  if (ec) return Error{Errc::internal, "cannot create " + target->substr(0, target->rfind('/'))};
+  const bool new_dir = !fs::exists(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec) return io_error("cannot create " + dir.string(), ec.value());
   std::string tmp = *target + ".tmp-" + random_token(6);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return Error{Errc::internal, "cannot write " + tmp};
+  if (fd < 0) return io_error("cannot write " + tmp, errno);
   std::size_t done = 0;
-  while (done < data.size()) {
+  int failure = 0;
+  while (done < data.size() && failure == 0) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Error{Errc::internal, "cannot write " + tmp};
+      failure = n < 0 ? errno : ENOSPC;
+    } else {
+      done += static_cast<std::size_t>(n);
     }
-    done += static_cast<std::size_t>(n);
   }
-  ::close(fd);
-  if (::rename(tmp.c_str(), target->c_str()) != 0) {
+  // The bytes reach the disk before the name does, and the name before anyone points at it.
+  if (failure == 0 && ::fsync(fd) != 0) failure = errno;
+  if (::close(fd) != 0 && failure == 0) failure = errno;
+  if (failure == 0 && ::rename(tmp.c_str(), target->c_str()) != 0) failure = errno;
+  if (failure != 0) {
     ::unlink(tmp.c_str());
-    return Error{Errc::internal, "cannot rename into " + *target};
+    return io_error("cannot write " + *target, failure);
   }
+  if (auto synced = sync_directory(dir); !synced) return synced;
+  if (new_dir) return sync_directory(dir.parent_path());
   return {};
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Files of detection jobs (uploads and annotated images) under DATA_DIR/files, with names the
 // server makes: a key is "<detection_id>/<image_id>.<kind>.<ext>". Writes are atomic (a
-// temporary file renamed into place), so a reader never sees half a file.
+// temporary file renamed into place), so a reader never sees half a file, and durable (the
+// file and its directory are fsynced before write() returns), so that a record the database
+// commits afterwards never points at a file a crash took away. A full disk is Errc::no_space.
 #include <cstdint>
 #include <optional>
 #include <span>

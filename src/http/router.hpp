@@ -14,20 +14,23 @@
 
 namespace ov::http {
 
-enum class AuthMode { none, bearer };
+// none: anonymous; bearer: a valid token is required (401); optional: the principal is set
+// when a valid token comes, and the request is served anonymously otherwise.
+enum class AuthMode { none, bearer, optional };
 
 // An authenticated caller, made by the authenticator from a bearer token.
 struct Principal {
   User user;
   std::string token_jti;
   std::int64_t token_exp_s = 0;
+  std::int64_t session_epoch = 0;  // of the token (equal to the user's when it was checked)
 };
 
 struct Context {
   const Request& request;
   std::map<std::string, std::string> params;  // decoded path parameters
   std::string request_id;
-  std::optional<Principal> principal;  // set on AuthMode::bearer routes
+  std::optional<Principal> principal;  // set on AuthMode::bearer routes (maybe on optional)
 };
 
 using Handler = std::function<Response(Context&)>;

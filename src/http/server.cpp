@@ -26,7 +26,8 @@ using std::chrono::seconds;
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// The request line and headers (the body is left out: see to_request).
+// The request line and headers (the body is left out: see to_request). The client address is
+// set by the session (TRUSTED_PROXIES).
 Request header_only(const bhttp::request<bhttp::string_body>& in, const std::string& client_ip) {
   Request r;
   r.method = std::string(in.method_string());
@@ -66,6 +67,7 @@ bhttp::response<bhttp::string_body> to_beast(Response&& in, unsigned version, bo
 class Server::Impl {
  public:
   class Session;
+  class Slot;
 
   Impl(ServerOptions options, const Pipeline& pipeline)
       : options_(std::move(options)),
@@ -85,6 +87,7 @@ class Server::Impl {
   std::mutex mu_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
   std::atomic<bool> draining_{false};
+  std::atomic<int> open_connections_{0};  // HTTP sessions and the WebSockets they became
   asio::io_context ioc_;
   asio::thread_pool pool_;
   tcp::acceptor acceptor_;
@@ -95,12 +98,46 @@ class Server::Impl {
   asio::awaitable<void> drain();
 };
 
+// One connection's place under MAX_CONNECTIONS, held by its HTTP session and then by the
+// WebSocket session it may turn into.
+class Server::Impl::Slot {
+ public:
+  explicit Slot(Impl& server) : server_(server) { ++server_.open_connections_; }
+  ~Slot() { --server_.open_connections_; }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+
+ private:
+  Impl& server_;
+};
+
+namespace {
+
+// Answers a connection beyond MAX_CONNECTIONS and closes it, without reading its request.
+asio::awaitable<void> refuse_busy(tcp::socket socket) {
+  static const std::string kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: objectvision\r\n"
+      "Content-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+      "Content-Length: 45\r\n\r\n{\"detail\":\"Too many connections; try again\"}\n";
+  beast::tcp_stream stream(std::move(socket));
+  stream.expires_after(seconds(2));
+  co_await asio::async_write(stream, asio::buffer(kBusy), use_tuple);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+}  // namespace
+
 class Server::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {
+  Session(Impl& server, tcp::socket socket, std::shared_ptr<Slot> slot)
+      : server_(server),
+        slot_(std::move(slot)),
+        stream_(std::move(socket)),
+        deadline_(stream_.get_executor()) {
     beast::error_code ec;
     auto remote = stream_.socket().remote_endpoint(ec);
-    client_ip_ = ec ? "unknown" : remote.address().to_string();
+    peer_ip_ = ec ? "unknown" : remote.address().to_string();
   }
 
   void start() {
@@ -125,17 +162,83 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  using Clock = std::chrono::steady_clock;
+  using Parser = bhttp::request_parser<bhttp::string_body>;
+
   static asio::awaitable<void> run(std::shared_ptr<Session> self) { co_await self->serve(); }
 
   asio::awaitable<void> serve();
-  asio::awaitable<void> reply_and_close(Response& response, unsigned version, Request& request);
+  // Reads the body at no less than the minimum rate; 0 when done, else the answer to give.
+  asio::awaitable<int> read_body(Parser& parser);
+  asio::awaitable<void> reply_and_close(Response& response, unsigned version, Request& request,
+                                        bool finished);
+
+  Request head_of(const bhttp::request<bhttp::string_body>& in) const {
+    Request r = header_only(in, "");
+    r.client_ip = client_address(peer_ip_, r.headers, server_.options_.trusted_proxies);
+    return r;
+  }
+
+  // A deadline for the reads that follow, as our own timer: it cancels the read (Beast's
+  // stream timeout would close the socket, and a 408 could not be written any more).
+  void arm(Clock::time_point at) {
+    timed_out_ = false;
+    const auto generation = ++deadline_generation_;
+    deadline_.expires_at(at);
+    deadline_.async_wait([weak = weak_from_this(), generation](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || generation != self->deadline_generation_) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
+  }
+  void disarm() {
+    ++deadline_generation_;
+    deadline_.cancel();
+  }
 
   Impl& server_;
+  std::shared_ptr<Slot> slot_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::string client_ip_;
+  asio::steady_timer deadline_;
+  std::uint64_t deadline_generation_ = 0;
+  bool timed_out_ = false;
+  std::string peer_ip_;
   bool idle_ = true;
 };
+
+static bool connection_lost(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+         ec == asio::error::eof || ec == bhttp::error::partial_message;
+}
+
+asio::awaitable<int> Server::Impl::Session::read_body(Parser& parser) {
+  const auto& opt = server_.options_;
+  const auto start = Clock::now();
+  const auto grace = seconds(opt.upload_grace_s);
+  const auto idle = seconds(opt.request_timeout_s);
+  std::uint64_t received = 0;
+  while (!parser.is_done()) {
+    auto at = Clock::now() + idle;
+    if (opt.min_upload_bytes_per_s > 0) {
+      auto on_schedule = start + grace +
+                         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                             static_cast<double>(received) / opt.min_upload_bytes_per_s));
+      at = std::min(at, on_schedule);
+    }
+    arm(at);
+    auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser, use_tuple);
+    disarm();
+    received += n;
+    if (timed_out_) co_return 408;
+    if (ec == bhttp::error::body_limit) co_return 413;
+    if (ec) co_return connection_lost(ec) ? -1 : 400;
+  }
+  co_return 0;
+}
 
 asio::awaitable<void> Server::Impl::Session::serve() {
   const auto& opt = server_.options_;
@@ -145,6 +248,7 @@ asio::awaitable<void> Server::Impl::Session::serve() {
   Request rejected;
   for (;;) {
     idle_ = true;
+    rejected = Request{};
     if (server_.draining_) break;
     if (buffer_.size() == 0) {
       // Wait for the first byte of the next request under the keep-alive timeout.
@@ -154,65 +258,84 @@ asio::awaitable<void> Server::Impl::Session::serve() {
       buffer_.commit(n);
     }
     idle_ = false;
+    stream_.expires_never();  // our own deadlines from here: a late request still gets 408
 
-    bhttp::request_parser<bhttp::string_body> parser;
+    Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
     parser.body_limit(opt.max_body_bytes);
-    stream_.expires_after(seconds(opt.request_timeout_s));
+    arm(Clock::now() + seconds(opt.request_timeout_s));
     auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
+    disarm();
     unsigned version = 11;
-    if (hec == bhttp::error::header_limit) {
+    if (timed_out_) {
+      rejection = error_response(408, "Request Timeout");
+    } else if (hec == bhttp::error::header_limit) {
       rejection = error_response(431, "Request Header Fields Too Large");
     } else if (hec == bhttp::error::body_limit) {
       rejection = error_response(413, "Request body too large");
     } else if (hec) {
-      if (hec == bhttp::error::end_of_stream || hec == beast::error::timeout ||
-          hec == asio::error::operation_aborted || hec == asio::error::connection_reset) {
-        break;
-      }
+      if (connection_lost(hec)) break;
       rejection = error_response(400, "Bad Request");
-    } else {
-      auto& header = parser.get();
-      version = header.version();
-      if (auto len = parser.content_length(); len && *len > opt.max_body_bytes) {
-        rejection = error_response(413, "Request body too large");
-        rejected = header_only(header, client_ip_);
-      } else {
-        if (bhttp::token_list(header[bhttp::field::expect]).exists("100-continue")) {
-          bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
-          co_await bhttp::async_write(stream_, cont, use_tuple);
-        }
-        auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
-        if (bec == bhttp::error::body_limit) {
-          rejection = error_response(413, "Request body too large");
-          rejected = header_only(parser.get(), client_ip_);
-        } else if (bec) {
-          if (bec == beast::error::timeout || bec == asio::error::operation_aborted ||
-              bec == asio::error::connection_reset || bec == bhttp::error::partial_message) {
-            break;
-          }
-          rejection = error_response(400, "Bad Request");
-        }
-      }
     }
     if (rejection.status != 200) {
-      co_await reply_and_close(rejection, version, rejected);
+      co_await reply_and_close(rejection, version, rejected, false);
+      break;
+    }
+
+    auto& header = parser.get();
+    version = header.version();
+    rejected = head_of(header);
+    if (auto len = parser.content_length(); len && *len > opt.max_body_bytes) {
+      rejection = error_response(413, "Request body too large");
+      co_await reply_and_close(rejection, version, rejected, false);
+      break;
+    }
+    const bool upgrade = opt.ws_hub && beast::websocket::is_upgrade(header) && !server_.draining_ &&
+                         header.target().substr(0, header.target().find('?')) == opt.ws_path;
+    const Pipeline& pipeline = server_.pipeline_;
+    // A request with a body is admitted (route, rate limits, credentials) before one byte of
+    // the body is read or 100 Continue is sent.
+    std::optional<Admission> admission;
+    if (!parser.is_done() && !upgrade) {
+      const Request& head = rejected;
+      admission = co_await asio::co_spawn(
+          server_.pool_, [&]() -> asio::awaitable<Admission> { co_return pipeline.admit(head); },
+          asio::use_awaitable);
+      if (admission->rejection) {
+        co_await reply_and_close(*admission->rejection, version, rejected, true);
+        break;
+      }
+      if (bhttp::token_list(header[bhttp::field::expect]).exists("100-continue")) {
+        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+        stream_.expires_after(seconds(opt.request_timeout_s));
+        co_await bhttp::async_write(stream_, cont, use_tuple);
+        stream_.expires_never();
+      }
+    }
+    if (int status = co_await read_body(parser); status != 0) {
+      if (status < 0) break;
+      rejection = error_response(status, status == 408   ? "Request Timeout"
+                                         : status == 413 ? "Request body too large"
+                                                         : "Bad Request");
+      co_await reply_and_close(rejection, version, rejected, false);
       break;
     }
 
     auto message = parser.release();
-    if (opt.ws_hub && beast::websocket::is_upgrade(message) && !server_.draining_ &&
-        message.target().substr(0, message.target().find('?')) == opt.ws_path) {
-      start_ws_session(stream_.release_socket(), std::move(message), *opt.ws_hub, server_.pipeline_,
-                       server_.pool_);
+    if (upgrade) {
+      start_ws_session(stream_.release_socket(), std::move(message), *opt.ws_hub, pipeline,
+                       server_.pool_, seconds(opt.ws_recheck_s), slot_);
       co_return;
     }
     bool keep_alive = message.keep_alive();
     bool head = message.method() == bhttp::verb::head;
-    Request request = to_request(std::move(message), client_ip_);
-    const Pipeline& pipeline = server_.pipeline_;
+    Request request = to_request(std::move(message), rejected.client_ip);
     Response response = co_await asio::co_spawn(
-        server_.pool_, [&]() -> asio::awaitable<Response> { co_return pipeline.handle(request); },
+        server_.pool_,
+        [&]() -> asio::awaitable<Response> {
+          if (admission) co_return pipeline.run(request, std::move(*admission));
+          co_return pipeline.handle(request);
+        },
         asio::use_awaitable);
 
     keep_alive = keep_alive && !server_.draining_;
@@ -226,11 +349,12 @@ asio::awaitable<void> Server::Impl::Session::serve() {
 }
 
 // Answers an error and closes; unread request bytes are drained briefly so that the client
-// reads the answer instead of a connection reset.
+// reads the answer instead of a connection reset. `finished`: the pipeline already added the
+// headers and logged it.
 asio::awaitable<void> Server::Impl::Session::reply_and_close(Response& response, unsigned version,
-                                                             Request& request) {
-  request.client_ip = client_ip_;
-  server_.pipeline_.finish_rejected(request, response);
+                                                             Request& request, bool finished) {
+  if (request.client_ip.empty()) request.client_ip = peer_ip_;
+  if (!finished) server_.pipeline_.finish_rejected(request, response);
   auto out = to_beast(std::move(response), version, false, false);
   stream_.expires_after(seconds(5));
   auto [ec, n] = co_await bhttp::async_write(stream_, out, use_tuple);
@@ -273,8 +397,13 @@ asio::awaitable<void> Server::Impl::accept_loop() {
       co_await pause.async_wait(use_tuple);
       continue;
     }
+    if (open_connections_.load() >= options_.max_connections) {
+      asio::co_spawn(socket.get_executor(), refuse_busy(std::move(socket)), asio::detached);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<Session>(*this, std::move(socket))->start();
+    auto slot = std::make_shared<Slot>(*this);
+    std::make_shared<Session>(*this, std::move(socket), std::move(slot))->start();
   }
 }
 

@@ -5,8 +5,10 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
+#include "http/client_address.hpp"
 
 namespace ov::http {
 
@@ -20,11 +22,18 @@ struct ServerOptions {
   int worker_threads = 8;  // the pool that runs the pipeline (handlers may block)
   std::size_t max_body_bytes = 10 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
-  int request_timeout_s = 30;    // reading one request, writing one response
-  int keepalive_timeout_s = 60;  // waiting for the next request on a kept-alive connection
-  int shutdown_grace_s = 25;     // in-flight requests get this long after SIGTERM
-  WsHub* ws_hub = nullptr;       // WebSocket upgrades on ws_path go here (none: no WebSocket)
+  int max_connections = 1024;  // HTTP and WebSocket; beyond it a new connection gets 503
+  int request_timeout_s = 30;  // the request line and headers; a response's write; body idle
+  // A body must keep arriving at this many bytes a second on average, after the grace period
+  // (0: only the idle timeout above). A request too slow gets 408.
+  double min_upload_bytes_per_s = 16 * 1024;
+  int upload_grace_s = 10;
+  int keepalive_timeout_s = 60;       // waiting for the next request on a kept-alive connection
+  int shutdown_grace_s = 25;          // in-flight requests get this long after SIGTERM
+  std::vector<Cidr> trusted_proxies;  // whose Forwarded / X-Forwarded-For name the client
+  WsHub* ws_hub = nullptr;            // WebSocket upgrades on ws_path go here (none: none)
   std::string ws_path = "/api/v1/ws";
+  int ws_recheck_s = 60;  // how often an open WebSocket's token is checked again
 };
 
 class Server {

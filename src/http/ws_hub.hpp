@@ -1,7 +1,9 @@
 #pragma once
 // Live events to WebSocket clients: the hub knows which connections belong to which user and
-// delivers each event to that user's connections only. Thread-safe; no Beast here.
+// delivers each event to that user's connections only; it closes the connections of tokens
+// that were revoked. Thread-safe; no Beast here.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,22 +12,38 @@
 
 namespace ov::http {
 
+// Which of a user's sessions end: one access token (logout), or every token issued in a
+// session epoch below before_epoch (password change, deactivation).
+struct SessionEnd {
+  std::string jti;                // when not empty: this token only
+  std::int64_t before_epoch = 0;  // when > 0: tokens of an older epoch
+  std::string reason;             // the close reason the client reads
+};
+
 class WsConnection {
  public:
   virtual ~WsConnection() = default;
   virtual void send(std::string text) = 0;  // queued; never blocks
   virtual void close() = 0;                 // a "going away" close
+  // Closes with 4401 when the connection was opened by a token that `end` ends.
+  virtual void end_session(const SessionEnd& end) = 0;
 };
 
 class WsHub {
  public:
-  void add(const std::string& user_id, const std::shared_ptr<WsConnection>& connection);
+  explicit WsHub(std::size_t max_per_user = 0) : max_per_user_(max_per_user) {}
+  // False (nothing added) when the user has max_per_user connections already (0: no cap).
+  bool add(const std::string& user_id, const std::shared_ptr<WsConnection>& connection);
   void remove(const std::string& user_id, const WsConnection* connection);
   void deliver(const std::string& user_id, const std::string& text);
+  void end_sessions(const std::string& user_id, const SessionEnd& end);
   void close_all();
   std::size_t size() const;
 
  private:
+  std::vector<std::shared_ptr<WsConnection>> live_of(const std::string& user_id);
+
+  const std::size_t max_per_user_;
   mutable std::mutex mu_;
   std::unordered_multimap<std::string, std::weak_ptr<WsConnection>> by_user_;
 };

@@ -11,6 +11,7 @@
 
 #include "http/pipeline.hpp"
 #include "http/ws_hub.hpp"
+#include "http/ws_message.hpp"
 
 namespace ov::http {
 namespace asio = boost::asio;
@@ -24,34 +25,27 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxQueued = 1024;  // a client this far behind loses the oldest events
 constexpr websocket::close_code kUnauthorized = static_cast<websocket::close_code>(4401);
+constexpr websocket::close_code kTooMany = static_cast<websocket::close_code>(4429);
 
 struct AuthOutcome {
   std::optional<Principal> principal;
   std::string error;
 };
 
-std::string message_type(std::string_view text, std::string* token) {
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return {};
-  const auto& o = v.as_object();
-  if (token) {
-    if (auto* t = o.if_contains("token"); t && t->is_string()) *token = std::string(t->as_string());
-  }
-  if (auto* t = o.if_contains("type"); t && t->is_string()) return std::string(t->as_string());
-  return {};
-}
-
 class WsSession final : public WsConnection, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tcp::socket socket, beast::http::request<beast::http::string_body> request, WsHub& hub,
-            const Pipeline& pipeline, asio::thread_pool& pool)
-      : ws_(std::move(socket)),
+            const Pipeline& pipeline, asio::thread_pool& pool, std::chrono::seconds recheck,
+            std::shared_ptr<void> slot)
+      : slot_(std::move(slot)),
+        ws_(std::move(socket)),
         request_(std::move(request)),
         hub_(hub),
         pipeline_(pipeline),
         pool_(pool),
-        auth_timer_(ws_.get_executor()) {}
+        recheck_(recheck),
+        auth_timer_(ws_.get_executor()),
+        watch_timer_(ws_.get_executor()) {}
 
   void start() { asio::co_spawn(ws_.get_executor(), run(shared_from_this()), asio::detached); }
 
@@ -63,8 +57,16 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
 
   void close() override {
     asio::post(ws_.get_executor(), [self = shared_from_this()] {
-      self->closing_ = true;
-      if (!self->writing_) self->begin_close(websocket::close_code::going_away);
+      self->finish(websocket::close_code::going_away, "");
+    });
+  }
+
+  void end_session(const SessionEnd& end) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), end] {
+      if (!self->authenticated_) return;
+      bool ended = (!end.jti.empty() && end.jti == self->principal_.token_jti) ||
+                   (end.before_epoch > 0 && self->principal_.session_epoch < end.before_epoch);
+      if (ended) self->finish(kUnauthorized, end.reason);
     });
   }
 
@@ -82,7 +84,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
     auto [aec] = co_await ws_.async_accept(request_, use_tuple);
     if (aec) co_return;
 
-    std::string token = token_from_query();
+    std::string token = ws_query_token(request_.target());
     if (token.empty()) {
       // The first message must authenticate, within 10 s.
       auth_timer_.expires_after(std::chrono::seconds(10));
@@ -98,7 +100,8 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       auto [rec, rn] = co_await ws_.async_read(first, use_tuple);
       auth_timer_.cancel();
       if (rec || close_started_) co_return;
-      if (message_type(beast::buffers_to_string(first.data()), &token) != "auth") token.clear();
+      auto message = parse_ws_message(beast::buffers_to_string(first.data()));
+      if (message.type == "auth") token = std::move(message.token);
     }
     const Pipeline& pipeline = pipeline_;
     AuthOutcome outcome = co_await asio::co_spawn(
@@ -116,26 +119,69 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       co_return;
     }
     authenticated_ = true;
-    user_id_ = outcome.principal->user.id;
-    hub_.add(user_id_, shared_from_this());
+    principal_ = std::move(*outcome.principal);
+    token_ = std::move(token);
+    user_id_ = principal_.user.id;
+    if (!hub_.add(user_id_, shared_from_this())) {
+      websocket::close_reason reason(kTooMany, "Too many WebSocket connections for this user");
+      co_await ws_.async_close(reason, use_tuple);
+      co_return;
+    }
     enqueue(json::serialize(json::object{{"type", "authenticated"}, {"user_id", user_id_}}));
+    asio::co_spawn(ws_.get_executor(), watch(shared_from_this()), asio::detached);
 
     for (;;) {
       beast::flat_buffer buffer;
       auto [ec, n] = co_await ws_.async_read(buffer, use_tuple);
       if (ec) break;
-      if (message_type(beast::buffers_to_string(buffer.data()), nullptr) == "ping") {
+      if (parse_ws_message(beast::buffers_to_string(buffer.data())).type == "ping") {
         enqueue(R"({"type":"pong"})");
       }
     }
     hub_.remove(user_id_, this);
+    watch_timer_.cancel();
   }
 
-  std::string token_from_query() const {
-    std::string target(request_.target());
-    Request r;
-    split_target(target, r.path, r.query);
-    return r.query_param("token").value_or("");
+  // Until the connection ends: closes it with 4401 when its token expires, and checks the
+  // token again every recheck_ (revoked, user deactivated, session ended) — the bus's
+  // session events close it at once; this catches what a lost event would leave open.
+  static asio::awaitable<void> watch(std::shared_ptr<WsSession> self) {
+    using Clock = std::chrono::system_clock;
+    const auto expires = Clock::time_point(std::chrono::seconds(self->principal_.token_exp_s));
+    while (!self->closing_) {
+      auto next = Clock::now() + self->recheck_;
+      bool expiry = expires <= next;
+      self->watch_timer_.expires_after(std::min(next, expires) - Clock::now());
+      auto [ec] = co_await self->watch_timer_.async_wait(use_tuple);
+      if (ec || self->closing_) co_return;
+      if (expiry) {
+        self->finish(kUnauthorized, "Token expired");
+        co_return;
+      }
+      const Pipeline& pipeline = self->pipeline_;
+      const std::string& token = self->token_;
+      std::string error = co_await asio::co_spawn(
+          self->pool_,
+          [&]() -> asio::awaitable<std::string> {
+            auto r = pipeline.authenticate(token);
+            co_return r ? std::string() : r.error().message;
+          },
+          asio::use_awaitable);
+      if (!error.empty()) {
+        self->finish(kUnauthorized, error);
+        co_return;
+      }
+    }
+  }
+
+  // Stops sending and closes once the write in progress (if any) is done.
+  void finish(websocket::close_code code, std::string reason) {
+    if (closing_) return;
+    closing_ = true;
+    close_code_ = code;
+    close_reason_ = std::move(reason);
+    watch_timer_.cancel();
+    if (!writing_) begin_close();
   }
 
   void enqueue(std::string text) {
@@ -157,23 +203,31 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       if (ec) break;
     }
     self->writing_ = false;
-    if (self->closing_) self->begin_close(websocket::close_code::going_away);
+    if (self->closing_) self->begin_close();
   }
 
-  void begin_close(websocket::close_code code) {
+  void begin_close() {
     if (close_started_ || !ws_.is_open()) return;
     close_started_ = true;
-    ws_.async_close(code, [self = shared_from_this()](beast::error_code) {});
+    websocket::close_reason reason(close_code_, close_reason_);
+    ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {});
   }
 
+  std::shared_ptr<void> slot_;  // the connection's place under MAX_CONNECTIONS
   websocket::stream<beast::tcp_stream> ws_;
   beast::http::request<beast::http::string_body> request_;
   WsHub& hub_;
   const Pipeline& pipeline_;
   asio::thread_pool& pool_;
+  const std::chrono::seconds recheck_;
   asio::steady_timer auth_timer_;
+  asio::system_timer watch_timer_;
   std::deque<std::string> outbox_;
+  Principal principal_;
+  std::string token_;
   std::string user_id_;
+  websocket::close_code close_code_ = websocket::close_code::going_away;
+  std::string close_reason_;
   bool authenticated_ = false;
   bool writing_ = false;
   bool closing_ = false;
@@ -183,8 +237,11 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
 }  // namespace
 
 void start_ws_session(tcp::socket socket, beast::http::request<beast::http::string_body> request,
-                      WsHub& hub, const Pipeline& pipeline, asio::thread_pool& pool) {
-  std::make_shared<WsSession>(std::move(socket), std::move(request), hub, pipeline, pool)->start();
+                      WsHub& hub, const Pipeline& pipeline, asio::thread_pool& pool,
+                      std::chrono::seconds recheck, std::shared_ptr<void> connection_slot) {
+  std::make_shared<WsSession>(std::move(socket), std::move(request), hub, pipeline, pool, recheck,
+                              std::move(connection_slot))
+      ->start();
 }
 
 }  // namespace ov::http

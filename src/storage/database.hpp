@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -68,6 +69,11 @@ class UserRepository {
   virtual std::optional<User> find_by_email(const std::string& email) = 0;  // any case
   // Applies the set fields and bumps updated_at; Errc::not_found when absent.
   virtual Result<User> update(const std::string& id, const UserPatch& patch) = 0;
+  // The same, and in the same transaction every session of the user ends: session_epoch is
+  // raised (every access token issued before dies), every refresh token is revoked, and the
+  // API key is cleared unless keep_api_key. For password changes and deactivations.
+  virtual Result<User> update_ending_sessions(const std::string& id, const UserPatch& patch,
+                                              bool keep_api_key) = 0;
   virtual std::optional<UserSettings> settings(const std::string& user_id) = 0;
   // Errc::not_found for an unknown user, invalid_argument for a bad theme, conflict for an
   // API key hash another user holds.
@@ -75,6 +81,15 @@ class UserRepository {
                                                const SettingsPatch& patch) = 0;
   virtual std::optional<User> find_by_api_key_hash(const std::string& api_key_hash) = 0;
   virtual std::int64_t count() = 0;
+};
+
+// What presenting a refresh token for rotation did.
+enum class Rotation {
+  rotated,        // the token was live: it is used now and `next` is stored
+  unknown,        // no such token (or another user's)
+  revoked,        // revoked by a logout, a password change or a deactivation
+  replayed,       // already used: someone holds a copy; the whole family is revoked now
+  session_ended,  // the user's session epoch moved on, or the user is inactive
 };
 
 class TokenRepository {
@@ -85,13 +100,23 @@ class TokenRepository {
   // Atomically marks an unused, unrevoked token used. False when it was already used or revoked
   // (the caller then treats the presentation as a replay).
   virtual bool mark_refresh_used(const std::string& jti) = 0;
-  virtual void revoke_family(const std::string& family_id) = 0;
+  // Refresh rotation in one transaction that first locks the user's row, as revoke_family and
+  // UserRepository::update_ending_sessions do: a rotation racing a revocation either happens
+  // wholly before it (and its new token is revoked with the rest) or sees the revocation.
+  // `next` must name the same user and family as the presented token.
+  virtual Result<Rotation> rotate_refresh(const std::string& presented_jti,
+                                          const std::string& user_id, std::int64_t session_epoch,
+                                          const RefreshToken& next) = 0;
+  // Revokes one family of the user (logout), serialised with rotation as above.
+  virtual void revoke_family(const std::string& user_id, const std::string& family_id) = 0;
   virtual void revoke_refresh(const std::string& jti) = 0;
   // Every refresh token of the user (a password change ends the other sessions).
   virtual void revoke_user(const std::string& user_id) = 0;
   // Access-token blacklist for the embedded shape (Redis holds it when configured).
   virtual void blacklist_access(const std::string& jti, std::int64_t expires_at_ms) = 0;
   virtual bool is_access_blacklisted(const std::string& jti) = 0;
+  // Every blacklist entry that has not expired at now_ms: jti and expiry (to refill a cache).
+  virtual std::vector<std::pair<std::string, std::int64_t>> live_blacklist(std::int64_t now_ms) = 0;
   // Deletes expired refresh tokens and blacklist rows; returns how many rows went.
   virtual std::int64_t purge_expired(std::int64_t now_ms) = 0;
 };

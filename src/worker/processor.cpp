@@ -72,6 +72,7 @@ ProcessResult JobProcessor::process(const std::string& id,
     }
     auto options = detect_options(*params);
     auto deadline = std::chrono::steady_clock::now() + job_timeout_;
+    options.deadline = deadline;  // the engine also stops between tiles once it passes
     int failures = 0;
     std::string first_error;
     for (const auto& img : images) {
@@ -106,9 +107,18 @@ ProcessResult JobProcessor::process(const std::string& id,
           outcome.height = result->height;
           if (!result->annotated.empty()) {
             std::string key = files::FileStore::key(id, img.id, "annotated", extension(format));
-            if (auto w = files_.write(key, result->annotated); w) outcome.annotated_path = key;
+            if (auto w = files_.write(key, result->annotated); w) {
+              outcome.annotated_path = key;
+            } else {
+              // The image fails visibly rather than completing without its annotated file.
+              spdlog::error("job {}: image {}: {}", id, img.id, w.error().message);
+              outcome.error = w.error().code == Errc::no_space
+                                  ? "Not enough storage space for the annotated image"
+                                  : "The annotated image could not be stored";
+            }
           }
           for (const auto& d : result->detections) {
+            if (outcome.error) break;
             storage::DetectionResult r;
             r.object_class = d.label;
             r.class_id = d.class_id;
@@ -123,6 +133,12 @@ ProcessResult JobProcessor::process(const std::string& id,
       }
       auto saved = repo.save_image_result(outcome);
       if (!saved) return {Outcome::retry, saved.error().message};
+      if (!saved.value() && !repo.find(id)) {
+        // Deleted while this image was processed: the delete removed the files it knew of,
+        // this one was written after; nothing must stay behind.
+        files_.remove_detection(id);
+        return {};
+      }
       ++done;
       if (outcome.error) {
         ++failures;

@@ -53,7 +53,7 @@ def busy_worker(cluster, job_id, timeout: float = 10):
     deadline = time.monotonic() + timeout
     listed = []
     while time.monotonic() < deadline:
-        listed = listed_workers(cluster.api)
+        listed = listed_workers(cluster.api, cluster.admin_headers)
         pids = {w["pid"] for w in listed if w.get("current_job") == job_id}
         for worker in cluster.workers:
             if worker.running and worker.pid in pids:

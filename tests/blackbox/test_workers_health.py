@@ -1,18 +1,19 @@
 """GET /health/workers: the live workers (scaled: the worker processes; embedded: the serve's
-in-process worker), their heartbeats and counts, the queue; 503 without any worker."""
+in-process worker), their heartbeats and counts, the queue; 503 without any worker. Hosts,
+pids and the jobs being run (other users' ids) are shown to admins only."""
 from ovtest import api, detect
 from ovtest.api import TIMESTAMP_RE, UUID_RE
 from ovtest.cluster import WORKERS_HEALTH
 
 
-def workers_health(server) -> dict:
-    r = server.get(WORKERS_HEALTH)
+def workers_health(server, headers=None) -> dict:
+    r = server.get(WORKERS_HEALTH, headers=headers)
     assert r.status_code == 200, f"{r.status_code} {r.text}"
     return r.json()
 
 
 def test_the_live_workers_are_listed(deployment):
-    body = workers_health(deployment.other)
+    body = workers_health(deployment.other, deployment.admin_headers)
     assert body["status"] == "ok", body
     pids = {w["pid"] for w in body["workers"]}
     if deployment.scaled:
@@ -30,6 +31,23 @@ def test_the_live_workers_are_listed(deployment):
     queue = body["queue"]
     assert isinstance(queue["depth"], int) and isinstance(queue["in_flight"], int), queue
     assert queue["oldest_queued_age_s"] is None or queue["oldest_queued_age_s"] >= 0, queue
+
+
+def test_anonymous_callers_see_no_hosts_pids_or_job_ids(deployment, user):
+    job_id = detect.submit(deployment.api, user, "dog.jpg")
+    for headers in (None, user.headers):  # anonymous, and an ordinary user
+        body = workers_health(deployment.other, headers)
+        assert body["workers"], body
+        for w in body["workers"]:
+            assert not {"host", "pid", "current_job", "error"} & set(w), w
+            assert w["id"] and isinstance(w["jobs_done"], int), w
+        assert job_id not in str(body), body
+    detect.wait_job(deployment.api, user, job_id)
+
+
+def test_a_bad_token_is_served_as_anonymous(deployment):
+    r = deployment.other.get(WORKERS_HEALTH, headers={"Authorization": "Bearer not-a-token"})
+    assert r.status_code == 200 and "pid" not in r.json()["workers"][0], r.text
 
 
 def test_jobs_done_counts_finished_jobs(deployment, user):

@@ -18,6 +18,7 @@ Response current_exception_response() {
     Response r = e.detail_is_json() ? Response::json(e.status(), "{\"detail\":" + e.detail() + "}")
                                     : error_response(e.status(), e.detail());
     if (e.status() == 401) r.headers.set("WWW-Authenticate", "Bearer");
+    for (const auto& [name, value] : e.headers()) r.headers.set(name, value);
     return r;
   } catch (const std::exception& e) {
     // Internal detail goes to the log (with the request id), never to the client.

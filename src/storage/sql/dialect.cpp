@@ -27,6 +27,10 @@ const char* Dialect::begin_write() const {
   return kind_ == Kind::sqlite ? "BEGIN IMMEDIATE" : "BEGIN";
 }
 
+const char* Dialect::for_update() const {
+  return kind_ == Kind::sqlite ? "" : " FOR UPDATE";
+}
+
 const char* Dialect::lock_migrations_sql() const {
   return kind_ == Kind::sqlite ? "" : kPgLock;
 }

@@ -21,6 +21,9 @@ class Dialect {
   // Opens a transaction that will write: SQLite takes the write lock up front so that two
   // writers never deadlock on a lock upgrade.
   const char* begin_write() const;
+  // " FOR UPDATE" where rows are locked one by one (PostgreSQL); "" where the write
+  // transaction already holds the whole database (SQLite's BEGIN IMMEDIATE).
+  const char* for_update() const;
   // Session-wide migration lock; empty where the write transaction already serialises.
   const char* lock_migrations_sql() const;
   const char* unlock_migrations_sql() const;

@@ -15,11 +15,14 @@ class SqlTokenRepository final : public TokenRepository {
   void store_refresh(const RefreshToken& token) override;
   std::optional<RefreshToken> find_refresh(const std::string& jti) override;
   bool mark_refresh_used(const std::string& jti) override;
-  void revoke_family(const std::string& family_id) override;
+  Result<Rotation> rotate_refresh(const std::string& presented_jti, const std::string& user_id,
+                                  std::int64_t session_epoch, const RefreshToken& next) override;
+  void revoke_family(const std::string& user_id, const std::string& family_id) override;
   void revoke_refresh(const std::string& jti) override;
   void revoke_user(const std::string& user_id) override;
   void blacklist_access(const std::string& jti, std::int64_t expires_at_ms) override;
   bool is_access_blacklisted(const std::string& jti) override;
+  std::vector<std::pair<std::string, std::int64_t>> live_blacklist(std::int64_t now_ms) override;
   std::int64_t purge_expired(std::int64_t now_ms) override;
 
  private:
@@ -32,6 +35,9 @@ class SqlTokenRepository final : public TokenRepository {
   std::string insert_blacklist_;
   std::string purge_refresh_;
   std::string purge_blacklist_;
+  std::string select_for_rotation_;
+  std::string lock_user_;
+  std::string select_live_blacklist_;
 };
 
 }  // namespace ov::storage::sql

@@ -14,13 +14,19 @@ namespace ov::storage::sql {
 namespace {
 
 constexpr const char* kSettingsColumns = "user_id, theme, notifications, api_key_hash";
+constexpr const char* kRevokeRefreshTokens =
+    "UPDATE refresh_tokens SET revoked = TRUE WHERE user_id = $1 AND revoked = FALSE";
+constexpr const char* kClearApiKey =
+    "UPDATE user_settings SET api_key_hash = NULL WHERE user_id = $1";
 
 // The columns read_user expects, in order; prefix qualifies them ("u." or "" where SQLite
 // allows no alias, as in RETURNING).
 std::string user_columns(const Dialect& d, std::string_view prefix) {
-  return fmt::format("{0}id, {0}email, {0}password_hash, {0}name, {0}role, {0}is_active, {1}, {2}",
-                     prefix, d.time_column(fmt::format("{}created_at", prefix)),
-                     d.time_column(fmt::format("{}updated_at", prefix)));
+  return fmt::format(
+      "{0}id, {0}email, {0}password_hash, {0}name, {0}role, {0}is_active, {1}, {2}, "
+      "{0}session_epoch",
+      prefix, d.time_column(fmt::format("{}created_at", prefix)),
+      d.time_column(fmt::format("{}updated_at", prefix)));
 }
 
 User read_user(const Row& row) {
@@ -33,6 +39,7 @@ User read_user(const Row& row) {
   u.is_active = row.boolean(5);
   u.created_at_ms = row.integer(6);
   u.updated_at_ms = row.integer(7);
+  u.session_epoch = row.integer(8);
   return u;
 }
 
@@ -64,10 +71,12 @@ SqlUserRepository::SqlUserRepository(Pool& pool, Dialect d) : pool_(pool), diale
       "SELECT {} FROM users u JOIN user_settings s ON s.user_id = u.id WHERE s.api_key_hash = $1",
       cols);
   // Unset fields arrive as NULL and keep the stored value (every patched column is NOT NULL).
+  // $7 adds to session_epoch: 1 ends every session of the user, 0 keeps them.
   update_user_ = fmt::format(
       "UPDATE users SET name = COALESCE($2, name), "
       "password_hash = COALESCE($3, password_hash), role = COALESCE($4, role), "
-      "is_active = COALESCE(CAST($5 AS BOOLEAN), is_active), updated_at = {} "
+      "is_active = COALESCE(CAST($5 AS BOOLEAN), is_active), updated_at = {}, "
+      "session_epoch = session_epoch + $7 "
       "WHERE id = $1 RETURNING {}",
       d.time_param(6), user_columns(d, ""));
   select_settings_ =
@@ -135,12 +144,39 @@ Result<User> SqlUserRepository::update(const std::string& id, const UserPatch& p
   std::optional<std::string> role;
   if (patch.role) role = to_string(*patch.role);
   auto rows = pool_.with([&](Connection& c) {
-    return c.query(update_user_, {*key, nullable(patch.name), nullable(patch.password_hash),
-                                  nullable(role), nullable(patch.is_active), now_ms()});
+    return c.query(update_user_,
+                   {*key, nullable(patch.name), nullable(patch.password_hash), nullable(role),
+                    nullable(patch.is_active), now_ms(), std::int64_t{0}});
   });
   if (!rows) return rows.error();
   if (rows.value().rows.empty()) return Error{Errc::not_found, "user not found"};
   return read_user(rows.value().rows.front());
+}
+
+// One transaction. In PostgreSQL the UPDATE of the user row is the lock that token rotation
+// (TokenRepository::rotate_refresh) and family revocation take first, so none of them can
+// interleave with this; SQLite's write transaction serialises them all.
+Result<User> SqlUserRepository::update_ending_sessions(const std::string& id,
+                                                       const UserPatch& patch, bool keep_api_key) {
+  auto key = canonical_id(id);
+  if (!key) return Error{Errc::not_found, "user not found"};
+  std::optional<std::string> role;
+  if (patch.role) role = to_string(*patch.role);
+  return pool_.with([&](Connection& c) {
+    return in_transaction(c, dialect_, [&]() -> Result<User> {
+      auto rows = c.query(
+          update_user_, {*key, nullable(patch.name), nullable(patch.password_hash), nullable(role),
+                         nullable(patch.is_active), now_ms(), std::int64_t{1}});
+      if (!rows) return rows.error();
+      if (rows.value().rows.empty()) return Error{Errc::not_found, "user not found"};
+      User user = read_user(rows.value().rows.front());
+      if (auto r = c.query(kRevokeRefreshTokens, {*key}); !r) return r.error();
+      if (!keep_api_key) {
+        if (auto r = c.query(kClearApiKey, {*key}); !r) return r.error();
+      }
+      return user;
+    });
+  });
 }
 
 std::optional<UserSettings> SqlUserRepository::settings(const std::string& user_id) {

@@ -16,6 +16,8 @@ class SqlUserRepository final : public UserRepository {
   std::optional<User> find_by_id(const std::string& id) override;
   std::optional<User> find_by_email(const std::string& email) override;
   Result<User> update(const std::string& id, const UserPatch& patch) override;
+  Result<User> update_ending_sessions(const std::string& id, const UserPatch& patch,
+                                      bool keep_api_key) override;
   std::optional<UserSettings> settings(const std::string& user_id) override;
   Result<UserSettings> update_settings(const std::string& user_id,
                                        const SettingsPatch& patch) override;

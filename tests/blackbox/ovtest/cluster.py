@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from .api import new_admin
 from .backend import SCALED, Backend
 from .detect import MODELS_DIR
 from .server import BINARY, STOP_TIMEOUT_S, Server, _alive, build_env, default_settings
@@ -89,8 +90,9 @@ class Worker:
                 f"--- {self.name} stderr ---\n{read('.err')}")
 
 
-def listed_workers(server) -> list[dict]:
-    r = server.get(WORKERS_HEALTH)
+def listed_workers(server, headers: dict | None = None) -> list[dict]:
+    """The workers /health/workers lists; pids and current jobs only with an admin's headers."""
+    r = server.get(WORKERS_HEALTH, headers=headers)
     if r.status_code not in (200, 503):
         return []
     try:
@@ -99,7 +101,7 @@ def listed_workers(server) -> list[dict]:
         return []
 
 
-def wait_listed(server, pids: set[int], timeout: float = 30, logs=lambda: "",
+def wait_listed(server, pids: set[int], headers: dict, timeout: float = 30, logs=lambda: "",
                 alive=lambda: True) -> list[dict]:
     """Waits until /health/workers lists a worker for each pid (fails at once when `alive()`
     turns false: the process exited)."""
@@ -108,7 +110,7 @@ def wait_listed(server, pids: set[int], timeout: float = 30, logs=lambda: "",
     while time.monotonic() < deadline:
         if not alive():
             raise AssertionError(f"a worker exited before it was listed\n{logs()}")
-        found = listed_workers(server)
+        found = listed_workers(server, headers)
         if pids <= {w.get("pid") for w in found}:
             return found
         time.sleep(0.1)
@@ -126,6 +128,7 @@ class Cluster:
         self.backend = Backend(shape)
         self.servers: list[Server] = []
         self.workers: list[Worker] = []
+        self._admin = None
         try:
             for _ in range(nodes if self.scaled else 1):
                 self.add_server()
@@ -143,6 +146,13 @@ class Cluster:
     def api(self) -> Server:
         """The node uploads go to."""
         return self.servers[0]
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """An admin's bearer header on this deployment (made on first use)."""
+        if self._admin is None:
+            self._admin = new_admin(self.api)
+        return self._admin.headers
 
     @property
     def other(self) -> Server:
@@ -165,7 +175,7 @@ class Cluster:
         self.workers.append(worker)
         worker.start()
         if wait:
-            wait_listed(self.api, {worker.pid}, logs=worker.logs,
+            wait_listed(self.api, {worker.pid}, self.admin_headers, logs=worker.logs,
                         alive=lambda: worker.running)
         return worker
 

@@ -26,7 +26,8 @@ TEST(EmbeddedMigrations, BothBackendsHaveTheSameVersionsAndNames) {
   for (std::size_t i = 0; i < lite.size(); ++i) {
     EXPECT_EQ(lite[i].version, pg[i].version);
     EXPECT_EQ(lite[i].name, pg[i].name);
-    EXPECT_NE(lite[i].up.find("CREATE"), std::string_view::npos);
+    EXPECT_FALSE(lite[i].up.empty());
+    EXPECT_FALSE(pg[i].up.empty());
     EXPECT_FALSE(lite[i].down.empty());
     EXPECT_FALSE(pg[i].down.empty());
     if (i > 0) {

@@ -74,7 +74,7 @@ TEST_P(Tokens, RevokeFamilyRevokesOnlyThatFamily) {
   }
   RefreshToken theirs = token(other, now_ms() + 60'000);
   tokens().store_refresh(theirs);
-  tokens().revoke_family(family);
+  tokens().revoke_family(user_id_, family);
   for (const auto& t : mine) {
     EXPECT_TRUE(tokens().find_refresh(t.jti)->revoked);
     EXPECT_FALSE(tokens().mark_refresh_used(t.jti));
@@ -110,6 +110,121 @@ TEST_P(Tokens, ConcurrentPresentationsOfOneTokenHaveOneWinner) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(winners.load(), 1);
+}
+
+TEST_P(Tokens, RotationMarksThePresentedTokenUsedAndStoresTheNextOne) {
+  std::string family = new_uuid();
+  RefreshToken first = token(family, now_ms() + 60'000);
+  tokens().store_refresh(first);
+  RefreshToken second = token(family, now_ms() + 60'000);
+  auto r = tokens().rotate_refresh(first.jti, user_id_, 0, second);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r.value(), Rotation::rotated);
+  EXPECT_TRUE(tokens().find_refresh(first.jti)->used);
+  ASSERT_TRUE(tokens().find_refresh(second.jti).has_value());
+  EXPECT_FALSE(tokens().find_refresh(second.jti)->used);
+}
+
+TEST_P(Tokens, RotationOutcomes) {
+  std::string family = new_uuid();
+  RefreshToken first = token(family, now_ms() + 60'000);
+  tokens().store_refresh(first);
+  RefreshToken second = token(family, now_ms() + 60'000);
+  ASSERT_EQ(tokens().rotate_refresh(first.jti, user_id_, 0, second).value(), Rotation::rotated);
+  // Presenting the used one again: a replay, and the whole family (the newest too) dies.
+  RefreshToken third = token(family, now_ms() + 60'000);
+  EXPECT_EQ(tokens().rotate_refresh(first.jti, user_id_, 0, third).value(), Rotation::replayed);
+  EXPECT_TRUE(tokens().find_refresh(second.jti)->revoked);
+  EXPECT_FALSE(tokens().find_refresh(third.jti).has_value());
+  EXPECT_EQ(tokens().rotate_refresh(second.jti, user_id_, 0, third).value(), Rotation::revoked);
+  EXPECT_EQ(tokens().rotate_refresh(new_uuid(), user_id_, 0, third).value(), Rotation::unknown);
+  // Another user's token is unknown to this one.
+  auto bob = db().users().create(NewUser{"bob@example.com", "h", "Bob"});
+  ASSERT_TRUE(bob.ok());
+  RefreshToken fresh = token(new_uuid(), now_ms() + 60'000);
+  tokens().store_refresh(fresh);
+  EXPECT_EQ(tokens().rotate_refresh(fresh.jti, bob->id, 0, third).value(), Rotation::unknown);
+  // A token of an older session epoch.
+  EXPECT_EQ(tokens().rotate_refresh(fresh.jti, user_id_, 7, third).value(),
+            Rotation::session_ended);
+}
+
+TEST_P(Tokens, EndingSessionsRaisesTheEpochRevokesTokensAndClearsTheApiKey) {
+  RefreshToken a = token(new_uuid(), now_ms() + 60'000);
+  tokens().store_refresh(a);
+  SettingsPatch key;
+  key.api_key_hash = std::optional<std::string>(std::string(64, 'a'));
+  ASSERT_TRUE(db().users().update_settings(user_id_, key).ok());
+  UserPatch patch;
+  patch.password_hash = "new-hash";
+  auto ended = db().users().update_ending_sessions(user_id_, patch, false);
+  ASSERT_TRUE(ended.ok()) << ended.error().message;
+  EXPECT_EQ(ended->session_epoch, 1);
+  EXPECT_EQ(ended->password_hash, "new-hash");
+  EXPECT_EQ(db().users().find_by_id(user_id_)->session_epoch, 1);
+  EXPECT_TRUE(tokens().find_refresh(a.jti)->revoked);
+  EXPECT_FALSE(db().users().settings(user_id_)->api_key_hash.has_value());
+  // Kept on request.
+  ASSERT_TRUE(db().users().update_settings(user_id_, key).ok());
+  auto again = db().users().update_ending_sessions(user_id_, UserPatch{}, true);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->session_epoch, 2);
+  EXPECT_TRUE(db().users().settings(user_id_)->api_key_hash.has_value());
+  // A plain update keeps the epoch.
+  UserPatch name;
+  name.name = "Ada L.";
+  EXPECT_EQ(db().users().update(user_id_, name)->session_epoch, 2);
+  EXPECT_FALSE(db().users().update_ending_sessions(new_uuid(), patch, false).ok());
+}
+
+// A rotation racing the end of the user's sessions: whichever wins, no token of the user is
+// left live (unused and unrevoked) afterwards.
+TEST_P(Tokens, RotationRacingTheEndOfSessionsLeavesNoLiveToken) {
+  for (int round = 0; round < 40; ++round) {
+    std::string family = new_uuid();
+    RefreshToken first = token(family, now_ms() + 60'000);
+    tokens().store_refresh(first);
+    RefreshToken next = token(family, now_ms() + 60'000);
+    std::int64_t epoch = db().users().find_by_id(user_id_)->session_epoch;
+    std::thread rotate([&] { (void)tokens().rotate_refresh(first.jti, user_id_, epoch, next); });
+    std::thread end(
+        [&] { (void)db().users().update_ending_sessions(user_id_, UserPatch{}, true); });
+    rotate.join();
+    end.join();
+    for (const auto& jti : {first.jti, next.jti}) {
+      auto t = tokens().find_refresh(jti);
+      if (t) {
+        EXPECT_TRUE(t->used || t->revoked) << "round " << round << ": " << jti << " is live";
+      }
+    }
+  }
+}
+
+TEST_P(Tokens, RotationRacingALogoutOfItsFamilyLeavesNoLiveToken) {
+  for (int round = 0; round < 40; ++round) {
+    std::string family = new_uuid();
+    RefreshToken first = token(family, now_ms() + 60'000);
+    tokens().store_refresh(first);
+    RefreshToken next = token(family, now_ms() + 60'000);
+    std::thread rotate([&] { (void)tokens().rotate_refresh(first.jti, user_id_, 0, next); });
+    std::thread logout([&] { tokens().revoke_family(user_id_, family); });
+    rotate.join();
+    logout.join();
+    auto t = tokens().find_refresh(next.jti);
+    if (t) {
+      EXPECT_TRUE(t->revoked) << "round " << round << ": the new token outlived the logout";
+    }
+  }
+}
+
+TEST_P(Tokens, LiveBlacklistListsUnexpiredEntries) {
+  std::int64_t now = now_ms();
+  tokens().blacklist_access("live", now + 60'000);
+  tokens().blacklist_access("dead", now - 1);
+  auto live = tokens().live_blacklist(now);
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live.front().first, "live");
+  EXPECT_NEAR(static_cast<double>(live.front().second), static_cast<double>(now + 60'000), 1.0);
 }
 
 TEST_P(Tokens, BlacklistAddContainsAndRepeat) {
