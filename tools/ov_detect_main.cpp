@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "inference/cli.hpp"
+#include "inference/decoder_limit.hpp"
 #include "inference/settings.hpp"
 
 int main(int argc, char** argv) {
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   if (const char* dir = std::getenv("MODELS_DIR")) settings.models_dir = dir;
   if (const char* path = std::getenv("MODEL_PATH")) settings.model_path = path;
   if (const char* conf = std::getenv("CONFIDENCE_THRESHOLD")) settings.confidence = std::stof(conf);
+  (void)ov::inference::pin_decoder_pixel_limit(settings.max_pixels, argv);  // re-executes once
   CLI::App app{"ov-detect: the ObjectVision detection engine"};
   app.require_subcommand(1);
   ov::inference::add_cli_commands(app, settings);

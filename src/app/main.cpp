@@ -9,12 +9,20 @@
 #include "app/commands.hpp"
 #include "app/runtime.hpp"
 #include "inference/cli.hpp"
+#include "inference/decoder_limit.hpp"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
   using namespace ov;
   auto loaded = config::load(config::read_vars(".", environ));
+  if (loaded) {
+    // OpenCV reads its own decoder pixel limit once, when its library loads: the limit has to
+    // be in the environment the process starts with, so this re-executes the program (same pid,
+    // same arguments) with it set, once. See inference/decoder_limit.hpp.
+    auto pinned = inference::pin_decoder_pixel_limit(loaded.value().max_image_pixels, argv);
+    if (!pinned) std::cerr << "objectvision: warning: " << pinned.error().message << "\n";
+  }
 
   CLI::App app{
       "ObjectVision: a self-hostable object-detection platform.\n"

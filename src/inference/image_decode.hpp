@@ -1,16 +1,29 @@
 #pragma once
 // Decoding with OpenCV (internal: includes OpenCV). Any input becomes 8-bit BGR, oriented by
 // its EXIF tag: grayscale is replicated, alpha dropped (as cv2.imread does for Ultralytics),
-// 16-bit scaled to 8, CMYK converted by libjpeg.
+// 16-bit scaled to 8, CMYK converted by libjpeg. The pixel limit holds three times: the header
+// probe before decoding, OpenCV's own limit while decoding (OPENCV_IO_MAX_IMAGE_PIXELS, see
+// decoder_limit.hpp), and the decoded image's size after.
 #include <cstdint>
 #include <span>
 
 #include <opencv2/core/mat.hpp>
 
 #include "core/error.hpp"
+#include "inference/image_probe.hpp"
 
 namespace ov::inference {
 
+// check_image, then decode (max_pixels <= 0: no limit).
 Result<cv::Mat> decode_image(std::span<const std::uint8_t> bytes, std::int64_t max_pixels);
+
+// Decodes bytes whose header check_image already passed.
+Result<cv::Mat> decode_checked(std::span<const std::uint8_t> bytes, const ImageHeader& header,
+                               std::int64_t max_pixels);
+
+// The decoded image against the limit: a decoder that read another size than the header said
+// is caught here, its memory already spent but the image refused.
+Result<void> check_decoded(const cv::Mat& image, const ImageHeader& header,
+                           std::int64_t max_pixels);
 
 }  // namespace ov::inference
