@@ -1,5 +1,7 @@
 #include "api/upload.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 
@@ -8,6 +10,7 @@
 #include "core/text.hpp"
 #include "inference/engine.hpp"
 #include "inference/image_probe.hpp"
+#include "inference/tiling.hpp"
 
 namespace ov::api {
 namespace {
@@ -105,6 +108,22 @@ void apply_field(const std::string& name, const std::string& value, Upload& up,
   // Other fields are ignored, as form handlers usually do.
 }
 
+// The tiles an image will be cut into, in the worse of its two orientations (its EXIF tag may
+// turn it a quarter after decoding): 422 beyond MAX_TILES, before anything is stored.
+void check_tiles(const UploadedImage& image, const worker::JobParams& params, int max_tiles) {
+  if (params.tile_width <= 0) return;
+  const auto tile = worker::detect_options(params).tile;
+  const auto tiles = inference::count_tiles_any_orientation(image.width, image.height, tile);
+  if (tiles <= max_tiles) return;
+  throw_validation("body", "tile",
+                   fmt::format("Too many tiles: {}x{} tiles with overlap {} cut this {}x{} image "
+                               "into {} tiles; at most {} per image (MAX_TILES). Use larger "
+                               "tiles or less overlap",
+                               tile.width, tile.height, params.tile_overlap, image.width,
+                               image.height, tiles, max_tiles),
+                   "value_error");
+}
+
 }  // namespace
 
 std::vector<http::FormPart> form_parts(const http::Request& request) {
@@ -131,7 +150,8 @@ UploadedImage check_image_part(const http::FormPart& part, std::string_view fiel
     }
   }
   auto info = format_info(header->format);
-  return UploadedImage{part.filename.value_or(""), info.mime, info.ext, part.data};
+  return UploadedImage{
+      part.filename.value_or(""), info.mime, info.ext, part.data, header->width, header->height};
 }
 
 Upload parse_upload(const http::Request& request, UploadKind kind, const config::Config& config,
@@ -160,8 +180,10 @@ Upload parse_upload(const http::Request& request, UploadKind kind, const config:
                      "At most " + std::to_string(config.max_batch_images) + " images per batch",
                      "too_long");
   }
-  for (const auto* f : files)
+  for (const auto* f : files) {
     up.images.push_back(check_image_part(*f, field, config.max_image_pixels));
+    check_tiles(up.images.back(), up.params, config.max_tiles);
+  }
   return up;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The multipart upload of POST /api/v1/detect/image and /batch: files checked (type from the
 // bytes, pixel limit from the header, truncation) and form fields validated, before anything
-// is stored or queued. Failures throw ApiError (415, 422, 413).
+// is stored or queued; with `tile=`, the tiles each image makes are counted against MAX_TILES.
+// Failures throw ApiError (415, 422, 413).
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,9 +20,10 @@ namespace ov::api {
 
 struct UploadedImage {
   std::string filename;
-  std::string content_type;  // from the bytes: image/jpeg, image/png, ...
-  std::string extension;     // jpg, png, webp, bmp, tiff
-  std::string_view data;     // into the request body
+  std::string content_type;            // from the bytes: image/jpeg, image/png, ...
+  std::string extension;               // jpg, png, webp, bmp, tiff
+  std::string_view data;               // into the request body
+  std::int64_t width = 0, height = 0;  // from the header, before any EXIF orientation
 };
 
 struct Upload {

@@ -31,6 +31,7 @@ inference::EngineSettings engine_settings(const config::Config& c) {
   s.confidence = static_cast<float>(c.confidence_threshold);
   s.intra_threads = c.inference_threads;
   s.max_pixels = c.max_image_pixels;
+  s.max_tiles = c.max_tiles;
   return s;
 }
 

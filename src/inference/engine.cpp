@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <exception>
+#include <new>
+
 #include "inference/model.hpp"
 #include "inference/model_repository.hpp"
 #include "inference/pipeline.hpp"
@@ -86,7 +89,15 @@ Result<DetectionResult> Engine::detect(std::span<const std::uint8_t> encoded_ima
     return Error{Errc::not_found,
                  fmt::format("unknown model '{}' (available: {})", options.model, names)};
   }
-  return run_pipeline(*model, impl_->settings, encoded_image, options);
+  // run_pipeline turns allocation failures into errors naming its stage; this is the net
+  // under it: no exception leaves the engine, a failure fails this image only.
+  try {
+    return run_pipeline(*model, impl_->settings, encoded_image, options);
+  } catch (const std::bad_alloc&) {
+    return Error{Errc::unavailable, "out of memory while detecting objects"};
+  } catch (const std::exception& e) {
+    return Error{Errc::internal, fmt::format("detection failed: {}", e.what())};
+  }
 }
 
 }  // namespace ov::inference

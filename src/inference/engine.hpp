@@ -20,8 +20,10 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Thread-safe. Errors: invalid_argument (not decodable, bad options), unsupported (not an
-  // image format we read), too_large (pixel limit), not_found (unknown model).
+  // Thread-safe. Errors: invalid_argument (not decodable, bad options, too many tiles),
+  // unsupported (not an image format we read), too_large (pixel limit), not_found (unknown
+  // model), timeout (options.deadline passed), unavailable (out of memory, or not enough memory
+  // left for this image). Never throws.
   Result<DetectionResult> detect(std::span<const std::uint8_t> encoded_image,
                                  const DetectOptions& options) const;
 

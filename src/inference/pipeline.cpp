@@ -5,13 +5,16 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <opencv2/core.hpp>
+#include <new>
 #include <optional>
+#include <string>
+
+#include <opencv2/core.hpp>
 
 #include "inference/draw.hpp"
 #include "inference/image_decode.hpp"
-#include "inference/postprocess.hpp"
-#include "inference/preprocess.hpp"
+#include "inference/memory_budget.hpp"
+#include "inference/tile_batches.hpp"
 #include "inference/tiling.hpp"
 
 namespace ov::inference {
@@ -58,6 +61,95 @@ Result<Params> resolve(const Model& model, const EngineSettings& s, const Detect
   return p;
 }
 
+Error out_of_memory(const std::string& stage) {
+  return Error{Errc::unavailable, fmt::format("out of memory while {}", stage)};
+}
+
+Error too_many_tiles(std::int64_t tiles, const cv::Mat& image, const TileOptions& t, int limit) {
+  return invalid(
+      fmt::format("too many tiles: {}x{} tiles with overlap {} make {} tiles of the "
+                  "{}x{} image, at most {} are allowed (MAX_TILES)",
+                  t.width, t.height, t.overlap, tiles, image.cols, image.rows, limit));
+}
+
+// The pipeline; `stage` says what it is doing, for the out-of-memory error.
+Result<DetectionResult> detect(const Model& model, const EngineSettings& settings,
+                               std::span<const std::uint8_t> encoded, const DetectOptions& options,
+                               std::string& stage) {
+  const auto t0 = Clock::now();
+  std::optional<Batcher::Ticket> ticket;  // concurrent callers can batch with this one
+  if (options.tile.width <= 0) ticket.emplace(model.announce());
+  auto params = resolve(model, settings, options);
+  if (!params) return params.error();
+  auto header = check_image(encoded, settings.max_pixels);
+  if (!header) return header.error();
+  const std::size_t batch = static_cast<std::size_t>(std::max(1, settings.batch_max_size));
+  const std::int64_t batch_floats = static_cast<std::int64_t>(batch * model.image_floats());
+  auto fits = check_memory(header.value(), image_memory_bytes(header.value(), batch_floats),
+                           available_memory_bytes());
+  if (!fits) return fits.error();
+  if (auto t = check_deadline(options.deadline, "before the image was decoded"); !t) {
+    return t.error();
+  }
+
+  stage = fmt::format("decoding the {}x{} {} image", header->width, header->height,
+                      to_string(header->format));
+  auto decoded = decode_checked(encoded, header.value(), settings.max_pixels);
+  if (!decoded) return decoded.error();
+  cv::Mat& image = decoded.value();
+  const ModelSpec& spec = model.spec();
+
+  const auto tiles = count_tiles(image.cols, image.rows, options.tile);
+  if (tiles > settings.max_tiles) {
+    return too_many_tiles(tiles, image, options.tile, settings.max_tiles);
+  }
+  stage = fmt::format("detecting objects in {} tile(s) of the {}x{} image", tiles, image.cols,
+                      image.rows);
+  DetectionResult result;
+  const auto regions = make_tiles(image.cols, image.rows, options.tile);
+  auto checkpoint = [&options](std::size_t done, std::size_t total) {
+    return check_deadline(options.deadline, total == 1
+                                                ? std::string("before inference")
+                                                : fmt::format("after {} of {} tiles", done, total));
+  };
+  TileRun run{batch, DecodeParams{params->confidence, params->allowed}, checkpoint, &ticket,
+              &result.inference_ms};
+  auto found = detect_regions(model, image, regions, run);
+  if (!found) return found.error();
+  std::vector<Candidate>& all = found.value();
+  constexpr std::size_t kMaxNms = 30000;  // Ultralytics' cap on boxes into NMS
+  if (all.size() > kMaxNms) {
+    std::partial_sort(all.begin(), all.begin() + kMaxNms, all.end(),
+                      [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+    all.resize(kMaxNms);
+  }
+  const auto kept = nms(std::move(all), params->iou, options.class_agnostic_nms,
+                        static_cast<std::size_t>(params->max_det));
+
+  result.model = model.info().name;
+  result.width = image.cols;
+  result.height = image.rows;
+  const float w = static_cast<float>(image.cols), h = static_cast<float>(image.rows);
+  for (const Candidate& c : kept) {
+    Detection d;
+    d.class_id = c.class_id;
+    d.label = spec.labels[c.class_id];
+    d.confidence = c.score;
+    d.box = c.box;
+    d.normalized = BBox{c.box.x1 / w, c.box.y1 / h, c.box.x2 / w, c.box.y2 / h};
+    result.detections.push_back(std::move(d));
+  }
+  if (options.annotate) {
+    stage = fmt::format("annotating the {}x{} image", image.cols, image.rows);
+    draw_detections(image, result.detections);
+    auto bytes = encode_image(image, *options.annotate, options.annotate_quality);
+    if (!bytes) return bytes.error();
+    result.annotated = std::move(bytes.value());
+  }
+  result.total_ms = ms_since(t0);
+  return result;
+}
+
 }  // namespace
 
 Result<std::vector<std::uint8_t>> class_filter(const std::vector<std::string>& labels,
@@ -89,80 +181,15 @@ Result<std::vector<std::uint8_t>> class_filter(const std::vector<std::string>& l
 Result<DetectionResult> run_pipeline(const Model& model, const EngineSettings& settings,
                                      std::span<const std::uint8_t> encoded,
                                      const DetectOptions& options) {
-  const auto t0 = Clock::now();
-  std::optional<Batcher::Ticket> ticket;  // concurrent callers can batch with this one
-  if (options.tile.width <= 0) ticket.emplace(model.announce());
-  auto params = resolve(model, settings, options);
-  if (!params) return params.error();
-  auto decoded = decode_image(encoded, settings.max_pixels);
-  if (!decoded) return decoded.error();
-  cv::Mat& image = decoded.value();
-  const ModelSpec& spec = model.spec();
-
-  const auto regions = make_tiles(image.cols, image.rows, options.tile);
-  const std::size_t per = model.image_floats();
-  std::vector<float> input(per * regions.size());
-  std::vector<Letterbox> boxes;
-  for (std::size_t i = 0; i < regions.size(); ++i) {
-    const Region& r = regions[i];
-    const cv::Mat view = image(cv::Rect(r.x, r.y, r.width, r.height));
-    boxes.push_back(
-        preprocess(view, spec.input_w, spec.input_h, spec.norm, input.data() + i * per));
+  std::string stage = "reading the image header";
+  try {
+    return detect(model, settings, encoded, options, stage);
+  } catch (const std::bad_alloc&) {
+    return out_of_memory(stage);
+  } catch (const cv::Exception& e) {
+    if (e.code == cv::Error::StsNoMem) return out_of_memory(stage);
+    return Error{Errc::internal, fmt::format("detection failed while {}: {}", stage, e.err)};
   }
-  const auto t_infer = Clock::now();
-  std::vector<std::vector<Tensor>> outputs;
-  if (regions.size() == 1) {
-    auto one = ticket ? model.infer(input, std::move(*ticket)) : model.infer(input);
-    if (!one) return one.error();
-    outputs.push_back(std::move(one.value()));
-  } else {
-    auto many = model.infer_many(input, static_cast<std::int64_t>(regions.size()));
-    if (!many) return many.error();
-    outputs = std::move(many.value());
-  }
-  DetectionResult result;
-  result.inference_ms = ms_since(t_infer);
-
-  const DecodeParams decode{params->confidence, params->allowed};
-  std::vector<Candidate> all;
-  for (std::size_t i = 0; i < regions.size(); ++i) {
-    const Region& r = regions[i];
-    for (Candidate c : decode_outputs(spec, outputs[i], decode)) {
-      c.box = unletterbox(c.box, boxes[i], r.width, r.height);
-      c.box = BBox{c.box.x1 + r.x, c.box.y1 + r.y, c.box.x2 + r.x, c.box.y2 + r.y};
-      all.push_back(c);
-    }
-  }
-  constexpr std::size_t kMaxNms = 30000;  // Ultralytics' cap on boxes into NMS
-  if (all.size() > kMaxNms) {
-    std::partial_sort(all.begin(), all.begin() + kMaxNms, all.end(),
-                      [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
-    all.resize(kMaxNms);
-  }
-  const auto kept = nms(std::move(all), params->iou, options.class_agnostic_nms,
-                        static_cast<std::size_t>(params->max_det));
-
-  result.model = model.info().name;
-  result.width = image.cols;
-  result.height = image.rows;
-  const float w = static_cast<float>(image.cols), h = static_cast<float>(image.rows);
-  for (const Candidate& c : kept) {
-    Detection d;
-    d.class_id = c.class_id;
-    d.label = spec.labels[c.class_id];
-    d.confidence = c.score;
-    d.box = c.box;
-    d.normalized = BBox{c.box.x1 / w, c.box.y1 / h, c.box.x2 / w, c.box.y2 / h};
-    result.detections.push_back(std::move(d));
-  }
-  if (options.annotate) {
-    draw_detections(image, result.detections);
-    auto bytes = encode_image(image, *options.annotate, options.annotate_quality);
-    if (!bytes) return bytes.error();
-    result.annotated = std::move(bytes.value());
-  }
-  result.total_ms = ms_since(t0);
-  return result;
 }
 
 }  // namespace ov::inference

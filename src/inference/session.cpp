@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <onnxruntime_cxx_api.h>
 
+#include <string>
 #include <thread>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -154,7 +155,14 @@ Result<std::vector<Tensor>> Session::run(std::span<const float> data,
     }
     return out;
   } catch (const Ort::Exception& e) {
-    return Error{Errc::internal, fmt::format("inference failed: {}", e.what())};
+    // ONNX Runtime turns its allocation failures (std::bad_alloc inside, its arena running
+    // out) into a status: "bad allocation", "Failed to allocate memory for requested buffer".
+    const std::string what = e.what();
+    if (what.find("allocat") != std::string::npos) {
+      return Error{Errc::unavailable,
+                   fmt::format("out of memory while running the model: {}", what)};
+    }
+    return Error{Errc::internal, fmt::format("inference failed: {}", what)};
   }
 }
 

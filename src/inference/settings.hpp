@@ -15,7 +15,9 @@ struct EngineSettings {
   int intra_threads = 0;                 // ORT intra-op threads; 0 = number of cores
   bool allow_spinning = false;           // ORT thread spinning (off: sessions share the cores)
   std::int64_t max_pixels = 40'000'000;  // decompression-bomb limit, checked from the header
-  int batch_max_size = 4;                // batcher: images per session run (1 = no batcher)
+  int max_tiles = 64;                    // MAX_TILES: tiles per image, the full image included
+  int batch_max_size = 4;                // batcher: images per session run (1 = no batcher);
+                                         // also the tiles run at a time
   int batch_max_wait_us = 1000;          // batcher: how long the first caller waits for others
   bool warm_up = true;                   // run each model once at load
 };

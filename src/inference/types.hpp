@@ -1,5 +1,6 @@
 #pragma once
 // Plain values that flow out of the detection engine; no heavy headers.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ struct DetectOptions {
   TileOptions tile;
   std::optional<ImageFormat> annotate;  // also draw the boxes and encode the image
   int annotate_quality = 90;            // JPEG / WebP quality
+  // The job's time limit: checked before decoding and between tile batches; once it has
+  // passed, detect() stops with Errc::timeout.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 struct DetectionResult {
