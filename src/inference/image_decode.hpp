@@ -17,7 +17,8 @@ namespace ov::inference {
 // check_image, then decode (max_pixels <= 0: no limit).
 Result<cv::Mat> decode_image(std::span<const std::uint8_t> bytes, std::int64_t max_pixels);
 
-// Decodes bytes whose header check_image already passed.
+// Decodes bytes whose header check_image already passed. When an allocation fails inside
+// OpenCV, both throw std::bad_alloc, for the pipeline to report with what it was doing.
 Result<cv::Mat> decode_checked(std::span<const std::uint8_t> bytes, const ImageHeader& header,
                                std::int64_t max_pixels);
 
