@@ -67,12 +67,6 @@ int serve(config::Config config) {
 
   auth::PasswordHasher hasher({c.argon2_ops, c.argon2_memory_kib * 1024});
   auth::JwtCodec jwt(c.jwt_secret_key);
-  auto trusted_proxies = http::parse_cidrs(c.trusted_proxies);
-  if (!trusted_proxies) {
-    spdlog::critical("TRUSTED_PROXIES: expected addresses or CIDRs separated by commas, got '{}'",
-                     c.trusted_proxies);
-    return kExitConfig;
-  }
   auto blacklist = rt.redis ? auth::make_cached_blacklist(rt.db->tokens(), *rt.redis)
                             : auth::make_db_blacklist(rt.db->tokens());
   std::unique_ptr<cache::RateLimiter> limiter;
@@ -123,7 +117,7 @@ int serve(config::Config config) {
   options.max_connections = max_connections(c.max_connections);
   options.min_upload_bytes_per_s = c.min_upload_bytes_per_s;
   options.upload_grace_s = c.upload_grace_s;
-  options.trusted_proxies = std::move(*trusted_proxies);
+  options.trusted_proxies = c.trusted_proxy_networks;
   options.ws_hub = &hub;
   options.ws_recheck_s = c.ws_recheck_s;
   http::Server server(options, pipeline);

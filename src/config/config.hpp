@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/cidr.hpp"
 #include "core/error.hpp"
 
 namespace ov::config {
@@ -72,6 +73,7 @@ struct Config {
   double min_upload_bytes_per_s = 16384;  // slowest accepted body after the grace period
   int upload_grace_s = 10;
   std::string trusted_proxies;  // CIDRs whose X-Forwarded-For / Forwarded name the client
+  std::vector<Cidr> trusted_proxy_networks;  // the same, parsed
 
   // Detection jobs.
   int worker_concurrency = 1;  // jobs at a time per worker process

@@ -214,6 +214,14 @@ Result<Config> load(const Vars& vars) {
   if (!c.jwt_secret_key.empty() && c.jwt_secret_key.size() < 16) {
     return Error{Errc::invalid_argument, "JWT_SECRET_KEY: must be at least 16 characters"};
   }
+  if (auto networks = parse_cidrs(c.trusted_proxies)) {
+    c.trusted_proxy_networks = std::move(*networks);
+  } else {
+    return Error{Errc::invalid_argument,
+                 fmt::format("TRUSTED_PROXIES: expected addresses or networks (CIDR) separated "
+                             "by commas, got '{}'",
+                             c.trusted_proxies)};
+  }
   if (c.data_dir.empty()) return Error{Errc::invalid_argument, "DATA_DIR: must not be empty"};
   if (c.io_threads == 0)
     c.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

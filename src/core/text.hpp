@@ -2,6 +2,7 @@
 // Small text helpers for validation.
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ov {
 
@@ -12,6 +13,11 @@ inline std::string trim(std::string_view s) {
   if (b == std::string_view::npos) return {};
   return std::string(s.substr(b, s.find_last_not_of(ws) - b + 1));
 }
+
+// The same as a view into `s`: spaces and tabs only (header and list syntax).
+std::string_view trim_blanks(std::string_view s);
+// Splits on `separator`, trims spaces and tabs from each item and drops the empty ones.
+std::vector<std::string_view> split_list(std::string_view text, char separator);
 
 // Escapes text for the inside of a JSON string literal (no surrounding quotes).
 std::string json_escape(std::string_view text);

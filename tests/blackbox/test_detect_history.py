@@ -5,7 +5,7 @@ import pytest
 from ovtest import api, detect
 from ovtest.api import assert_validation_error
 
-SLOW = {"tile": "128x128", "tile_overlap": "0.5"}  # dozens of model runs: seconds of work
+SLOW = {"tile": "128x128", "tile_overlap": "0.3"}  # dozens of model runs: seconds of work
 
 
 @pytest.fixture(scope="module")

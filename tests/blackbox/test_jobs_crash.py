@@ -14,7 +14,7 @@ from ovtest.cluster import listed_workers
 
 pytestmark = pytest.mark.slow
 
-SLOW = {"tile": "128x128", "tile_overlap": "0.5"}
+SLOW = {"tile": "128x128", "tile_overlap": "0.3"}
 SETTINGS = {"JOB_VISIBILITY_TIMEOUT_SECONDS": "3", "JOB_RETRY_BACKOFF_SECONDS": "1"}
 COPIES = [(f"dog{i}.jpg", images.photo("dog.jpg")) for i in range(1, 5)]
 
