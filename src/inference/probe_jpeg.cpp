@@ -117,7 +117,8 @@ Result<ImageHeader> probe_jpeg(Bytes b) {
   // Progressive and multi-scan images are buffered whole as DCT coefficients (2 bytes each,
   // plus padding to whole blocks); a single sequential scan is decoded a few rows at a time.
   if (progressive_sof(frame->marker) || scans > 1) {
-    h.decoder_bytes = 2 * frame->components * (frame->width + 32) * (frame->height + 32);
+    const std::int64_t samples = std::int64_t{frame->components} * (frame->width + 32);
+    h.decoder_bytes = 2 * samples * (frame->height + 32);
   }
   return h;
 }

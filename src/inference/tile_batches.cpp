@@ -61,7 +61,8 @@ Result<std::vector<Candidate>> detect_regions(const Model& model, const cv::Mat&
       const Region& r = regions[first + i];
       for (Candidate c : decode_outputs(spec, outputs.value()[i], run.decode)) {
         c.box = unletterbox(c.box, boxes[i], r.width, r.height);
-        c.box = BBox{c.box.x1 + r.x, c.box.y1 + r.y, c.box.x2 + r.x, c.box.y2 + r.y};
+        const auto x = static_cast<float>(r.x), y = static_cast<float>(r.y);
+        c.box = BBox{c.box.x1 + x, c.box.y1 + y, c.box.x2 + x, c.box.y2 + y};
         all.push_back(c);
       }
     }
