@@ -98,9 +98,11 @@ std::optional<std::string> multipart_boundary(std::string_view content_type) {
 Result<std::vector<FormPart>> parse_multipart(std::string_view body, std::string_view boundary,
                                               const MultipartLimits& limits) {
   const std::string delimiter = "--" + std::string(boundary);
-  // The first delimiter may follow a preamble; every later one follows CRLF.
+  // The first delimiter may follow a preamble (which then ends with CRLF); every later one
+  // follows CRLF.
   auto pos = body.find(delimiter);
-  if (pos == std::string_view::npos || (pos != 0 && body.substr(pos - 2, 2) != "\r\n")) {
+  if (pos == std::string_view::npos ||
+      (pos != 0 && (pos < 2 || body.substr(pos - 2, 2) != "\r\n"))) {
     return Error{Errc::invalid_argument, "Multipart boundary not found"};
   }
   const std::string next = "\r\n" + delimiter;
