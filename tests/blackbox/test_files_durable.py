@@ -47,7 +47,11 @@ def stored_files(data_dir: Path) -> list[str]:
 
 
 def server_on(launch, tmp_path, disk: Path, **settings):
-    server = launch.server(start=False, DATABASE_URL=f"sqlite://{tmp_path}/ov.db", **settings)
+    """One serve with its own worker (in both shapes); its DATA_DIR on the tiny disk."""
+    settings = {"SERVE_WORKERS": "1", **settings}
+    if not launch.scaled:
+        settings["DATABASE_URL"] = f"sqlite://{tmp_path}/ov.db"  # the database off the tiny disk
+    server = launch.server(start=False, **settings)
     server.data_dir = disk  # DATA_DIR on the tiny disk; the database elsewhere
     return server.start()
 
