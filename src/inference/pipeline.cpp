@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <new>
 #include <optional>
@@ -14,6 +13,7 @@
 #include "inference/draw.hpp"
 #include "inference/image_decode.hpp"
 #include "inference/memory_budget.hpp"
+#include "inference/options.hpp"
 #include "inference/tile_batches.hpp"
 #include "inference/tiling.hpp"
 
@@ -24,11 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 Error invalid(std::string message) {
@@ -42,19 +37,13 @@ struct Params {
 };
 
 Result<Params> resolve(const Model& model, const EngineSettings& s, const DetectOptions& o) {
+  if (auto problem = check_options(o, model.spec().labels)) {
+    return invalid(problem->field + ": " + problem->message);
+  }
   Params p{o.confidence.value_or(s.confidence),
            o.iou.value_or(s.iou),
            o.max_detections.value_or(s.max_detections),
            {}};
-  if (!(p.confidence >= 0 && p.confidence <= 1)) return invalid("confidence must be in [0, 1]");
-  if (!(p.iou >= 0 && p.iou <= 1)) return invalid("iou must be in [0, 1]");
-  if (p.max_det < 1 || p.max_det > 10000) return invalid("max_det must be in [1, 10000]");
-  const auto& t = o.tile;
-  if (t.width < 0 || t.height < 0 || (t.width > 0) != (t.height > 0)) {
-    return invalid("tile needs a positive width and height");
-  }
-  if (t.width > 0 && (t.width < 32 || t.height < 32)) return invalid("tiles under 32 px");
-  if (!(t.overlap >= 0 && t.overlap <= 0.9f)) return invalid("tile overlap must be in [0, 0.9]");
   auto allowed = class_filter(model.spec().labels, o.classes);
   if (!allowed) return allowed.error();
   p.allowed = std::move(allowed.value());
@@ -151,32 +140,6 @@ Result<DetectionResult> detect(const Model& model, const EngineSettings& setting
 }
 
 }  // namespace
-
-Result<std::vector<std::uint8_t>> class_filter(const std::vector<std::string>& labels,
-                                               const std::vector<std::string>& wanted) {
-  std::vector<std::uint8_t> allowed;
-  if (wanted.empty()) return allowed;
-  allowed.assign(labels.size(), 0);
-  for (const auto& w : wanted) {
-    const std::string key = lower(w);
-    bool found = false;
-    for (std::size_t i = 0; i < labels.size(); ++i) {
-      if (lower(labels[i]) == key) {
-        allowed[i] = 1;
-        found = true;
-      }
-    }
-    if (!found && !key.empty() && std::all_of(key.begin(), key.end(), ::isdigit)) {
-      const std::size_t id = std::stoul(key);
-      if (id < labels.size()) {
-        allowed[id] = 1;
-        found = true;
-      }
-    }
-    if (!found) return invalid(fmt::format("unknown class '{}' for this model", w));
-  }
-  return allowed;
-}
 
 Result<DetectionResult> run_pipeline(const Model& model, const EngineSettings& settings,
                                      std::span<const std::uint8_t> encoded,

@@ -14,8 +14,4 @@ Result<DetectionResult> run_pipeline(const Model& model, const EngineSettings& s
                                      std::span<const std::uint8_t> encoded,
                                      const DetectOptions& options);
 
-// Options -> per-class allow list; unknown classes are an error.
-Result<std::vector<std::uint8_t>> class_filter(const std::vector<std::string>& labels,
-                                               const std::vector<std::string>& wanted);
-
 }  // namespace ov::inference
