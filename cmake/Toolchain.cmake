@@ -23,3 +23,12 @@ if(OV_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+# The tsan preset: ThreadSanitizer, which cannot be combined with ASan. -O1 keeps it bearable.
+if(OV_TSAN)
+  if(OV_SANITIZE)
+    message(FATAL_ERROR "OV_TSAN and OV_SANITIZE exclude each other (TSan cannot run with ASan)")
+  endif()
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -O1 -g)
+  add_link_options(-fsanitize=thread)
+endif()
