@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # The whole test run (`make test`, and CI on a fresh clone after scripts/setup.sh):
+#   0. check that every Python module and command the tests, benchmarks, tools and scripts use
+#      comes from a package of scripts/deps/debian-packages.txt (scripts/check-deps.py); the run
+#      stops here when one does not: a fresh machine would fail later, less clearly,
 #   1. build the release preset (the server and every unit test),
 #   2. start real PostgreSQL, Redis and SMTP servers on loopback (tests/servers.sh),
 #   3. run the unit tests (ctest --preset release),
-#   4. build the unit tests with ASan + UBSan (debug preset) and run them
-#      (skipped with OV_SKIP_SANITIZE=1, for local iteration only; CI never sets it),
+#   4. build the unit tests and the server with ASan + UBSan (debug preset, build-debug/) and
+#      run the unit tests; build the queue, event bus and batcher tests with ThreadSanitizer
+#      (tsan preset, build-tsan/) and run them (all skipped with OV_SKIP_SANITIZE=1, for local
+#      iteration only; CI never sets it),
 #   5. run the black-box suite against build/objectvision in both shapes: embedded (SQLite,
-#      in-process queue) and scaled (PostgreSQL + Redis).
+#      in-process queue) and scaled (PostgreSQL + Redis), then against the ASan + UBSan server
+#      (build-debug/objectvision) in the embedded shape, every sanitizer report fatal.
 # Every step runs even when an earlier independent one failed; the servers are stopped on any
 # exit; a summary closes the run, and the exit status is non-zero when any step failed.
 set -euo pipefail
@@ -100,6 +106,10 @@ trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+check_deps() {
+  "$PYTHON" scripts/check-deps.py
+}
+
 build_release() {
   cmake --preset release
   cmake --build --preset release
@@ -109,7 +119,7 @@ unit_release() {
   ctest --preset release --timeout 600
 }
 
-sanitize() {
+build_sanitize() {
   cmake --preset debug
   local targets
   targets=$(ninja -C build-debug -t targets all | grep -o '^unit_[a-z0-9_]*' | sort -u)
@@ -117,15 +127,59 @@ sanitize() {
     echo "no unit_* targets in build-debug" >&2
     return 1
   fi
+  targets="objectvision $targets"
   echo "building with ASan + UBSan:" "${targets//$'\n'/ }"
   # shellcheck disable=SC2086 # one word per target
   cmake --build --preset debug --target $targets
+}
+
+unit_sanitize() {
   ctest --preset debug -L unit --timeout 900
+}
+
+build_tsan() {
+  cmake --preset tsan
+  cmake --build --preset tsan # the targets: unit_queue, unit_events, unit_inference
+}
+
+# The queue, event bus and batcher tests under ThreadSanitizer; any report fails its binary.
+unit_tsan() {
+  local dir=build-tsan/tests/unit bad=0 opts
+  opts=(halt_on_error=1 second_deadlock_stack=1 "suppressions=$PWD/tests/sanitizers/tsan.supp")
+  export TSAN_OPTIONS="${opts[*]}"
+  tsan_run "$dir/unit_queue" || bad=1
+  tsan_run "$dir/unit_events" || bad=1
+  tsan_run "$dir/unit_inference" --gtest_filter='Batcher.*:*ConcurrentCallers*' || bad=1
+  return "$bad"
+}
+
+tsan_run() { # binary [args]
+  echo "--- $*"
+  timeout -k 10 600 "$@" || { echo "--- $1 FAILED" >&2; return 1; }
 }
 
 blackbox() { # shape
   OV_SHAPE=$1 timeout -k 30 1500 "$PYTHON" -m pytest -q tests/blackbox
 }
+
+# The embedded black-box suite against the ASan + UBSan server: every report aborts the
+# process, leaks included (third-party leaks: tests/sanitizers/lsan.supp), and the suite fails
+# the test whose process reported (tests/blackbox/ovtest/sanitizers.py).
+blackbox_sanitize() {
+  local supp=$PWD/tests/sanitizers
+  OV_SHAPE=embedded OV_BINARY=$PWD/build-debug/objectvision \
+    ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:disable_coredump=1" \
+    LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0" \
+    UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1" \
+    timeout -k 30 1500 "$PYTHON" -m pytest -q tests/blackbox
+}
+
+step "dependencies (Debian packages)" check_deps
+if ! passed "dependencies (Debian packages)"; then
+  echo "==> stopping: the tests need something scripts/setup.sh does not install (above);" \
+    "list its package in scripts/deps/debian-packages.txt and run scripts/setup.sh" >&2
+  exit 1
+fi
 
 step "build (release)" build_release
 
@@ -145,12 +199,22 @@ else
   skip "unit tests (release)" "needs the release build and the servers"
 fi
 
+sanitizer_steps=("build (ASan+UBSan)" "unit tests (ASan+UBSan)" "build (TSan)" "unit tests (TSan)")
 if [[ ${OV_SKIP_SANITIZE:-0} == 1 ]]; then
-  skip "unit tests (ASan+UBSan)" "OV_SKIP_SANITIZE=1"
-elif ((servers_up)); then
-  step "unit tests (ASan+UBSan)" sanitize
+  for name in "${sanitizer_steps[@]}"; do skip "$name" "OV_SKIP_SANITIZE=1"; done
 else
-  skip "unit tests (ASan+UBSan)" "needs the servers"
+  step "build (ASan+UBSan)" build_sanitize
+  if passed "build (ASan+UBSan)" && ((servers_up)); then
+    step "unit tests (ASan+UBSan)" unit_sanitize
+  else
+    skip "unit tests (ASan+UBSan)" "needs the ASan+UBSan build and the servers"
+  fi
+  step "build (TSan)" build_tsan
+  if passed "build (TSan)" && ((servers_up)); then
+    step "unit tests (TSan)" unit_tsan
+  else
+    skip "unit tests (TSan)" "needs the TSan build and the servers"
+  fi
 fi
 
 for shape in embedded scaled; do
@@ -160,5 +224,13 @@ for shape in embedded scaled; do
     skip "black-box ($shape)" "needs the release build and the servers"
   fi
 done
+
+if [[ ${OV_SKIP_SANITIZE:-0} == 1 ]]; then
+  skip "black-box (embedded, ASan+UBSan)" "OV_SKIP_SANITIZE=1"
+elif passed "build (ASan+UBSan)"; then
+  step "black-box (embedded, ASan+UBSan)" blackbox_sanitize
+else
+  skip "black-box (embedded, ASan+UBSan)" "needs the ASan+UBSan build"
+fi
 
 # on_exit stops the servers, prints the summary and sets the exit status.
