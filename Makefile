@@ -34,4 +34,4 @@ tidy:
 	git ls-files 'src/*.cpp' | xargs clang-tidy -p build --quiet
 
 clean:
-	rm -rf build build-debug
+	rm -rf build build-debug build-tsan
