@@ -25,7 +25,7 @@ Response failure(int status, std::string_view error) {
                                             json_escape(error), status));
 }
 
-std::string prediction_json(const inference::Detection& d) {
+std::string prediction_json(const inference::DetectedObject& d) {
   return fmt::format(
       R"({{"label":"{}","confidence":{},"y_min":{},"x_min":{},"y_max":{},"x_max":{}}})",
       json_escape(d.label), std::round(static_cast<double>(d.confidence) * 1e4) / 1e4,

@@ -1,6 +1,5 @@
 #pragma once
 // What the detection endpoints need besides the account services.
-#include <functional>
 
 namespace ov::inference {
 class Engine;
@@ -12,8 +11,8 @@ class WorkerRegistry;
 namespace ov::files {
 class FileStore;
 }
-namespace ov::events {
-class Bus;
+namespace ov::jobs {
+class Lifecycle;
 }
 
 namespace ov::api {
@@ -22,12 +21,11 @@ class JobWaiter;
 
 struct DetectionServices {
   const inference::Engine& engine;
-  queue::JobQueue& queue;
+  jobs::Lifecycle& jobs;   // every change of a job
+  queue::JobQueue& queue;  // its statistics (health)
   queue::WorkerRegistry& workers;
-  files::FileStore& files;
-  events::Bus& bus;
+  const files::FileStore& files;  // serving images
   JobWaiter& waiter;
-  std::function<void()> wake_workers;  // in-process workers pick a new job up at once
 };
 
 }  // namespace ov::api

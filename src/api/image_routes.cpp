@@ -8,7 +8,7 @@
 #include "files/file_store.hpp"
 #include "http/middleware.hpp"
 #include "storage/database.hpp"
-#include "storage/detections.hpp"
+#include "storage/jobs.hpp"
 
 namespace ov::api {
 using http::Context;
@@ -70,7 +70,7 @@ Response serve_image(Services& s, DetectionServices& ds, Context& ctx, bool anno
   const std::string& id = ctx.params.at("image_id");
   if (!is_uuid(id))
     throw_validation("path", "image_id", "Input should be a valid UUID", "uuid_parsing");
-  auto owned = s.db.detections().image(id);
+  auto owned = s.db.jobs().image(id);
   const User& me = ctx.principal->user;
   if (!owned || (owned->user_id != me.id && me.role != Role::admin)) {
     throw ApiError(404, "Image not found");

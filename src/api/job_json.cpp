@@ -9,7 +9,6 @@
 
 namespace ov::api {
 namespace json = boost::json;
-using storage::DetectionStatus;
 
 namespace {
 
@@ -26,26 +25,26 @@ json::object box(double x1, double y1, double x2, double y2) {
                       {"y2", y2}, {"width", x2 - x1}, {"height", y2 - y1}};
 }
 
-json::object detection_json(const storage::DetectionResult& r, int width, int height) {
-  double x2 = r.bbox_x + r.bbox_width, y2 = r.bbox_y + r.bbox_height;
+json::object object_json(const FoundObject& r, int width, int height) {
+  double x2 = r.x + r.width, y2 = r.y + r.height;
   double w = width > 0 ? width : 1, h = height > 0 ? height : 1;
-  return json::object{{"class", r.object_class},
+  return json::object{{"class", r.label},
                       {"class_id", r.class_id},
                       {"confidence", r.confidence},
-                      {"bbox", box(r.bbox_x, r.bbox_y, x2, y2)},
-                      {"bbox_normalized", box(r.bbox_x / w, r.bbox_y / h, x2 / w, y2 / h)}};
+                      {"bbox", box(r.x, r.y, x2, y2)},
+                      {"bbox_normalized", box(r.x / w, r.y / h, x2 / w, y2 / h)}};
 }
 
-json::object progress(const storage::Detection& d) {
+json::object progress(const Job& d) {
   return json::object{{"done", d.processed_count}, {"total", d.image_count}};
 }
 
 // The fields a job and a history item share.
-json::object summary(const storage::Detection& d) {
+json::object summary(const Job& d) {
   return json::object{{"job_id", d.id},
                       {"detection_id", d.id},
                       {"name", d.name},
-                      {"status", std::string(storage::to_string(d.status))},
+                      {"status", std::string(to_string(d.status))},
                       {"progress", progress(d)},
                       {"created_at", rfc3339(d.created_at_ms)},
                       {"finished_at", timestamp(d.finished_at_ms)}};
@@ -53,10 +52,9 @@ json::object summary(const storage::Detection& d) {
 
 }  // namespace
 
-json::object job_json(const storage::Detection& d,
-                      const std::vector<storage::DetectionImage>& images,
-                      const std::vector<storage::DetectionResult>& results) {
-  std::unordered_map<std::string, std::vector<const storage::DetectionResult*>> by_image;
+json::object job_json(const Job& d, const std::vector<JobImage>& images,
+                      const std::vector<FoundObject>& results) {
+  std::unordered_map<std::string, std::vector<const FoundObject*>> by_image;
   for (const auto& r : results) by_image[r.image_id].push_back(&r);
   json::array image_list;
   for (const auto& img : images) {
@@ -65,7 +63,7 @@ json::object job_json(const storage::Detection& d,
     std::stable_sort(mine.begin(), mine.end(),
                      [](auto* a, auto* b) { return a->confidence > b->confidence; });
     for (const auto* r : mine)
-      dets.emplace_back(detection_json(*r, img.width.value_or(0), img.height.value_or(0)));
+      dets.emplace_back(object_json(*r, img.width.value_or(0), img.height.value_or(0)));
     std::string base = "/api/v1/detect/images/" + img.id;
     json::object o{{"image_id", img.id},
                    {"filename", img.filename},
@@ -96,7 +94,7 @@ json::object job_json(const storage::Detection& d,
 }
 
 json::object history_item_json(const storage::HistoryItem& item) {
-  const auto& d = item.detection;
+  const auto& d = item.job;
   json::object counts;
   for (const auto& [cls, n] : item.counts) counts[cls] = n;
   json::object out = summary(d);

@@ -7,56 +7,46 @@
 #include "api/job_json.hpp"
 #include "api/json_io.hpp"
 #include "core/ids.hpp"
-#include "events/bus.hpp"
-#include "files/file_store.hpp"
-#include "queue/job_queue.hpp"
+#include "jobs/lifecycle.hpp"
 #include "storage/database.hpp"
-#include "storage/detections.hpp"
-#include "worker/job_events.hpp"
+#include "storage/jobs.hpp"
 
 namespace ov::api {
 namespace json = boost::json;
 using http::Context;
 using http::Response;
-using storage::DetectionStatus;
 
 namespace {
 
-// The caller's own detection (any for an admin); someone else's answers 404 like a missing one.
-storage::Detection visible_job(Services& s, const Context& ctx) {
+// The caller's own job (any for an admin); someone else's answers 404 like a missing one.
+Job visible_job(Services& s, const Context& ctx) {
   const std::string& id = ctx.params.at("job_id");
   if (!is_uuid(id))
     throw_validation("path", "job_id", "Input should be a valid UUID", "uuid_parsing");
   const User& me = ctx.principal->user;
-  auto d = me.role == Role::admin ? s.db.detections().find(id)
-                                  : s.db.detections().find_for_user(id, me.id);
-  if (!d) throw ApiError(404, "Job not found");
-  return *d;
+  auto job = me.role == Role::admin ? s.db.jobs().find(id) : s.db.jobs().find_for_user(id, me.id);
+  if (!job) throw ApiError(404, "Job not found");
+  return *job;
 }
 
 Response get_job(Services& s, Context& ctx) {
-  auto d = visible_job(s, ctx);
-  auto& repo = s.db.detections();
-  return json_response(200, job_json(d, repo.images(d.id), repo.results(d.id)));
+  auto job = visible_job(s, ctx);
+  auto& repo = s.db.jobs();
+  return json_response(200, job_json(job, repo.images(job.id), repo.objects(job.id)));
 }
 
+// A queued or running job is cancelled (202; the images done are kept); a finished one is
+// deleted with its files (204).
 Response delete_job(Services& s, DetectionServices& ds, Context& ctx) {
-  auto d = visible_job(s, ctx);
-  auto& repo = s.db.detections();
-  if (!storage::is_final(d.status)) {
-    auto before = repo.cancel(d.id, now_ms());
+  auto job = visible_job(s, ctx);
+  if (!is_final(job.status)) {
+    auto before = ds.jobs.cancel(job);
     if (!before) throw_api_error(before.error());
-    if (!storage::is_final(*before)) {
-      (void)ds.queue.remove(d.id);  // a queued job never runs; a running one stops
-      ds.bus.publish({d.user_id, worker::job_event_json({"job.cancelled", d.id, "cancelled",
-                                                         d.processed_count, d.image_count})});
-      return json_response(202, json::object{{"job_id", d.id}, {"status", "cancelled"}});
+    if (!is_final(before.value())) {
+      return json_response(202, json::object{{"job_id", job.id}, {"status", "cancelled"}});
     }
   }
-  auto removed = repo.remove(d.id);
-  if (!removed) throw_api_error(removed.error());
-  (void)ds.queue.remove(d.id);
-  ds.files.remove_detection(d.id);
+  if (auto removed = ds.jobs.remove(job); !removed) throw_api_error(removed.error());
   return Response::empty(204);
 }
 
@@ -77,16 +67,16 @@ int int_param(const Context& ctx, const char* name, int fallback, int lo, int hi
 Response history(Services& s, Context& ctx) {
   int limit = int_param(ctx, "limit", 10, 1, 100);
   int offset = int_param(ctx, "offset", 0, 0, 1'000'000'000);
-  std::optional<DetectionStatus> status;
+  std::optional<JobStatus> status;
   if (auto text = ctx.request.query_param("status"); text && !text->empty()) {
-    status = storage::detection_status_from_string(*text);
+    status = job_status_from_string(*text);
     if (!status) {
       throw_validation("query", "status",
                        "Input should be queued, processing, completed, failed or cancelled",
                        "enum");
     }
   }
-  auto page = s.db.detections().history(ctx.principal->user.id, status, limit, offset);
+  auto page = s.db.jobs().history(ctx.principal->user.id, status, limit, offset);
   json::array items;
   for (const auto& item : page.items) items.emplace_back(history_item_json(item));
   return json_response(200, json::object{{"items", std::move(items)},

@@ -1,33 +1,24 @@
 #include "api/job_waiter.hpp"
 
-#include <boost/json.hpp>
-
 #include "events/bus.hpp"
 
 namespace ov::api {
-namespace json = boost::json;
 
 JobWaiter::JobWaiter(events::Bus& bus)
-    : subscription_(bus.subscribe([this](const events::Event& e) { on_event(e.json); })) {}
+    : subscription_(bus.subscribe([this](const events::Event& e) {
+        if (const auto* job = std::get_if<JobEvent>(&e.what); job && job->final()) {
+          on_final(job->job_id);
+        }
+      })) {}
 
 JobWaiter::~JobWaiter() {
   subscription_.reset();
 }
 
-void JobWaiter::on_event(const std::string& text) {
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) return;
-  const auto& o = v.as_object();
-  auto* type = o.if_contains("type");
-  auto* id = o.if_contains("detection_id");
-  if (!type || !id || !type->is_string() || !id->is_string()) return;
-  std::string_view t = type->as_string();
-  if (t != "job.completed" && t != "job.failed" && t != "job.cancelled") return;
+void JobWaiter::on_final(const std::string& job_id) {
   std::lock_guard lock(mu_);
-  std::string key(id->as_string());
-  if (waiting_.count(key) == 0) return;  // nobody here waits for it
-  ++finished_[key];
+  if (waiting_.count(job_id) == 0) return;  // nobody here waits for it
+  ++finished_[job_id];
   cv_.notify_all();
 }
 

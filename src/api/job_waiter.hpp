@@ -25,7 +25,7 @@ class JobWaiter {
             const std::function<bool()>& is_final);
 
  private:
-  void on_event(const std::string& json);
+  void on_final(const std::string& job_id);
 
   std::mutex mu_;
   std::condition_variable cv_;

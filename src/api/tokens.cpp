@@ -93,11 +93,17 @@ bool revoke_refresh_family(Services& s, const std::string& refresh_token,
 
 void revoke_access_token(Services& s, const http::Principal& principal) {
   s.blacklist.add(principal.token_jti, principal.token_exp_s * 1000);
-  s.bus.publish(token_revoked_event(principal.user.id, principal.token_jti));
+  SessionEnd end;
+  end.jti = principal.token_jti;
+  end.reason = "Token has been revoked";
+  s.bus.publish(events::Event{principal.user.id, std::move(end)});
 }
 
 void sessions_ended(Services& s, const User& user) {
-  s.bus.publish(sessions_ended_event(user.id, user.session_epoch));
+  SessionEnd end;
+  end.before_epoch = user.session_epoch;
+  end.reason = "Session has ended; please log in again";
+  s.bus.publish(events::Event{user.id, std::move(end)});
 }
 
 Result<http::Principal> authenticate(Services& s, std::string_view access_token) {

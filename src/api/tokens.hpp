@@ -5,7 +5,6 @@
 #include <boost/json/object.hpp>
 
 #include "api/services.hpp"
-#include "api/session_events.hpp"
 #include "core/error.hpp"
 #include "core/user.hpp"
 #include "http/router.hpp"

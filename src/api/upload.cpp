@@ -11,6 +11,7 @@
 #include "inference/engine.hpp"
 #include "inference/image_probe.hpp"
 #include "inference/tiling.hpp"
+#include "jobs/params.hpp"
 
 namespace ov::api {
 namespace {
@@ -36,18 +37,25 @@ Format format_info(inference::SourceFormat f) {
   return {"application/octet-stream", "bin"};
 }
 
-std::optional<double> number(std::string_view field, const std::string& text, double lo,
-                             double hi) {
+// A finite number; its bounds are checked with the rest (jobs::check_params).
+double number(std::string_view field, const std::string& text) {
   double v = 0;
   auto t = trim(text);
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (ec != std::errc() || p != t.data() + t.size() || !std::isfinite(v) || v < lo || v > hi) {
-    throw_validation("body", field,
-                     "Input should be a number from " + std::to_string(lo).substr(0, 3) + " to " +
-                         std::to_string(hi).substr(0, 4),
-                     "value_error");
+  if (ec != std::errc() || p != t.data() + t.size() || !std::isfinite(v)) {
+    throw_validation("body", field, "Input should be a valid number", "float_parsing");
   }
   return v;
+}
+
+int integer(std::string_view field, const std::string& text) {
+  long v = 0;
+  auto t = trim(text);
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (ec != std::errc() || p != t.data() + t.size() || v < INT32_MIN || v > INT32_MAX) {
+    throw_validation("body", field, "Input should be a valid integer", "int_parsing");
+  }
+  return static_cast<int>(v);
 }
 
 bool boolean(std::string_view field, const std::string& text) {
@@ -58,15 +66,14 @@ bool boolean(std::string_view field, const std::string& text) {
   throw_validation("body", field, "Input should be a valid boolean", "bool_parsing");
 }
 
-void apply_field(const std::string& name, const std::string& value, Upload& up,
-                 const inference::Engine& engine) {
+void apply_field(const std::string& name, const std::string& value, Upload& up) {
   auto& p = up.params;
   if (name == "confidence") {
-    p.confidence = number(name, value, 0, 1);
+    p.confidence = number(name, value);
   } else if (name == "iou") {
-    p.iou = number(name, value, 0, 1);
+    p.iou = number(name, value);
   } else if (name == "max_detections") {
-    p.max_detections = static_cast<int>(*number(name, value, 1, 1000));
+    p.max_detections = integer(name, value);
   } else if (name == "classes") {
     std::string_view rest = value;
     while (!rest.empty()) {
@@ -76,11 +83,7 @@ void apply_field(const std::string& name, const std::string& value, Upload& up,
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   } else if (name == "model") {
-    std::string model = trim(value);
-    if (!model.empty() && !engine.find_model(model)) {
-      throw_validation("body", "model", "Unknown model: " + model, "value_error");
-    }
-    p.model = model;
+    p.model = trim(value);
   } else if (name == "annotate") {
     p.annotate = boolean(name, value);
   } else if (name == "name") {
@@ -96,23 +99,20 @@ void apply_field(const std::string& name, const std::string& value, Upload& up,
     bool ok = x != std::string::npos &&
               std::from_chars(t.data(), t.data() + x, w).ptr == t.data() + x &&
               std::from_chars(t.data() + x + 1, t.data() + t.size(), h).ptr == t.data() + t.size();
-    if (!ok || w < 32 || h < 32 || w > 8192 || h > 8192) {
-      throw_validation("body", "tile", "Expected WIDTHxHEIGHT, each 32 to 8192, e.g. 640x640",
-                       "value_error");
-    }
+    if (!ok) throw_validation("body", "tile", "Expected WIDTHxHEIGHT, e.g. 640x640", "value_error");
     p.tile_width = w;
     p.tile_height = h;
   } else if (name == "tile_overlap") {
-    p.tile_overlap = *number(name, value, 0, 0.9);
+    p.tile_overlap = number(name, value);
   }
   // Other fields are ignored, as form handlers usually do.
 }
 
 // The tiles an image will be cut into, in the worse of its two orientations (its EXIF tag may
 // turn it a quarter after decoding): 422 beyond MAX_TILES, before anything is stored.
-void check_tiles(const UploadedImage& image, const worker::JobParams& params, int max_tiles) {
+void check_tiles(const UploadedImage& image, const jobs::JobParams& params, int max_tiles) {
   if (params.tile_width <= 0) return;
-  const auto tile = worker::detect_options(params).tile;
+  const auto tile = jobs::detect_options(params).tile;
   const auto tiles = inference::count_tiles_any_orientation(image.width, image.height, tile);
   if (tiles <= max_tiles) return;
   throw_validation("body", "tile",
@@ -167,8 +167,13 @@ Upload parse_upload(const http::Request& request, UploadKind kind, const config:
     if (file_field) {
       files.push_back(&part);
     } else if (!part.filename) {
-      apply_field(part.name, std::string(part.data), up, engine);
+      apply_field(part.name, std::string(part.data), up);
     }
+  }
+  // The one check of the parameters: bounds, the model, its classes (unknown ones are 422 here,
+  // not a failed job later).
+  if (auto problems = jobs::check_params(up.params, engine); !problems.empty()) {
+    throw_validation("body", problems.front().field, problems.front().message, "value_error");
   }
   if (files.empty()) throw_validation("body", field, "Field required", "missing");
   if (kind == UploadKind::single && files.size() > 1) {

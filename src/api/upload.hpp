@@ -10,7 +10,7 @@
 #include "config/config.hpp"
 #include "http/message.hpp"
 #include "http/multipart.hpp"
-#include "worker/job_params.hpp"
+#include "jobs/params.hpp"
 
 namespace ov::inference {
 class Engine;
@@ -28,7 +28,7 @@ struct UploadedImage {
 
 struct Upload {
   std::vector<UploadedImage> images;
-  worker::JobParams params;
+  jobs::JobParams params;
   std::string name;
   std::vector<http::FormPart> parts;  // owns nothing: views into the request body
 };

@@ -11,11 +11,12 @@
 #include "events/bus.hpp"
 #include "files/file_store.hpp"
 #include "inference/engine.hpp"
+#include "jobs/lifecycle.hpp"
+#include "jobs/reconciler.hpp"
 #include "queue/job_queue.hpp"
 #include "queue/worker_registry.hpp"
 #include "storage/database.hpp"
-#include "storage/detections.hpp"
-#include "worker/job_events.hpp"
+#include "storage/jobs.hpp"
 #include "worker/processor.hpp"
 #include "worker/worker_pool.hpp"
 
@@ -92,8 +93,19 @@ Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
     rt->queue = queue::make_database_queue(*rt->db, qs);
     rt->workers = queue::make_memory_worker_registry();
   }
-  rt->processor = std::make_unique<worker::JobProcessor>(*rt->db, *rt->engine, *rt->files, *rt->bus,
-                                                         std::chrono::seconds(c.job_timeout_s));
+  jobs::Settings js;
+  js.max_in_flight_per_user = c.max_jobs_in_flight_per_user;
+  js.max_attempts = c.job_max_attempts;
+  js.max_depth = c.queue_max_depth;
+  js.timeout = std::chrono::seconds(c.job_timeout_s);
+  js.outbox = rt->redis != nullptr;
+  Runtime* raw = rt.get();
+  js.wake_workers = [raw] {
+    if (auto* pool = raw->pool.load()) pool->notify();
+  };
+  rt->jobs =
+      std::make_unique<jobs::Lifecycle>(*rt->db, *rt->queue, *rt->files, *rt->bus, std::move(js));
+  rt->processor = std::make_unique<worker::JobProcessor>(*rt->jobs, *rt->engine, *rt->files);
   return rt;
 }
 
@@ -116,19 +128,21 @@ std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,
     if (!st.current_job.empty()) info.current_job = st.current_job;
     (void)rt.workers->heartbeat(info);
   };
-  ps.on_dead = [&rt](const std::string& detection_id, const std::string& error) {
-    auto& repo = rt.db->detections();
-    auto d = repo.find(detection_id);
-    auto done = repo.finish(detection_id, storage::DetectionStatus::failed, error, now_ms());
-    if (d && done && done.value()) {
-      rt.bus->publish({d->user_id, worker::job_event_json({"job.failed", detection_id, "failed",
-                                                           d->processed_count, d->image_count,
-                                                           std::nullopt, error})});
-    }
+  ps.on_dead = [&rt](const std::string& job_id, const std::string& error) {
+    (void)rt.jobs->fail(job_id, error);
   };
+  ps.bus = rt.bus.get();
   auto pool = std::make_unique<worker::WorkerPool>(*rt.queue, *rt.processor, std::move(ps));
   pool->start();
+  rt.pool = pool.get();
   return pool;
+}
+
+void start_reconciler(Runtime& rt, const std::string& holder) {
+  rt.reconciler = std::make_unique<jobs::Reconciler>(
+      *rt.jobs, rt.db->leases(), holder,
+      std::chrono::milliseconds(static_cast<std::int64_t>(rt.config.reconcile_interval_s * 1000)));
+  rt.reconciler->start();
 }
 
 }  // namespace ov::app

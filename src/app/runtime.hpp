@@ -1,7 +1,8 @@
 #pragma once
 // What `serve` and `worker` both stand on: configuration -> database (migrated), Redis,
-// engine (models loaded and warmed up), files, event bus, job queue, worker registry, and the
-// job processor. Built once at start; errors name what failed.
+// engine (models loaded and warmed up), files, event bus, job queue, worker registry, the jobs
+// lifecycle and the job processor. Built once at start; errors name what failed.
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -32,6 +33,10 @@ namespace ov::worker {
 class JobProcessor;
 class WorkerPool;
 }  // namespace ov::worker
+namespace ov::jobs {
+class Lifecycle;
+class Reconciler;
+}  // namespace ov::jobs
 
 namespace ov::app {
 
@@ -44,7 +49,10 @@ struct Runtime {
   std::unique_ptr<events::Bus> bus;
   std::unique_ptr<queue::JobQueue> queue;
   std::unique_ptr<queue::WorkerRegistry> workers;
+  std::unique_ptr<jobs::Lifecycle> jobs;
   std::unique_ptr<worker::JobProcessor> processor;
+  std::unique_ptr<jobs::Reconciler> reconciler;    // started by start_reconciler()
+  std::atomic<worker::WorkerPool*> pool{nullptr};  // in-process workers, woken after a submit
 
   ~Runtime();
 };
@@ -54,8 +62,13 @@ Result<std::unique_ptr<Runtime>> open_runtime(config::Config config);
 // The engine's part of the configuration (also used by the `detect` and `models` commands).
 inference::EngineSettings engine_settings(const config::Config& config);
 
-// `count` worker threads named <prefix>-N, heartbeating into the registry; started.
+// `count` worker threads named <prefix>-N, heartbeating into the registry; started. The pool
+// must be stopped (destroyed) before the runtime.
 std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,
                                                   const std::string& prefix);
+
+// The jobs reconciler of this process (every RECONCILE_INTERVAL_SECONDS, under a lease shared
+// by every process, so one reconciles at a time).
+void start_reconciler(Runtime& rt, const std::string& holder);
 
 }  // namespace ov::app

@@ -8,7 +8,6 @@
 #include "api/detection_services.hpp"
 #include "api/job_waiter.hpp"
 #include "api/services.hpp"
-#include "api/session_events.hpp"
 #include "api/tokens.hpp"
 #include "app/commands.hpp"
 #include "app/runtime.hpp"
@@ -18,6 +17,7 @@
 #include "cache/rate_limiter.hpp"
 #include "cache/redis.hpp"
 #include "events/bus.hpp"
+#include "events/codec.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/ws_hub.hpp"
@@ -76,25 +76,22 @@ int serve(config::Config config) {
     limiter = cache::make_memory_rate_limiter();
   }
 
+  const std::string name = "serve-" + std::to_string(::getpid());
   std::unique_ptr<worker::WorkerPool> workers;
-  if (int n = c.effective_serve_workers(); n > 0) {
-    workers = start_workers(rt, n, "serve-" + std::to_string(::getpid()));
-  }
+  if (int n = c.effective_serve_workers(); n > 0) workers = start_workers(rt, n, name);
+  start_reconciler(rt, name);
 
   http::WsHub hub(static_cast<std::size_t>(c.max_websockets_per_user));
   auto to_sockets = rt.bus->subscribe([&hub](const events::Event& e) {
-    if (e.topic == events::Topic::job) {
-      hub.deliver(e.user_id, e.json);
-    } else if (auto end = api::session_end_from(e)) {
+    if (const auto* job = std::get_if<JobEvent>(&e.what)) {
+      hub.deliver(e.user_id, events::to_json(*job));  // the text clients read
+    } else if (const auto* end = std::get_if<SessionEnd>(&e.what)) {
       hub.end_sessions(e.user_id, *end);
     }
   });
   api::JobWaiter waiter(*rt.bus);
   api::Services services{c, *rt.db, hasher, jwt, *blacklist, *rt.bus, *limiter, rt.redis.get()};
-  api::DetectionServices detection{
-      *rt.engine, *rt.queue, *rt.workers, *rt.files, *rt.bus, waiter, [&workers] {
-        if (workers) workers->notify();
-      }};
+  api::DetectionServices detection{*rt.engine, *rt.jobs, *rt.queue, *rt.workers, *rt.files, waiter};
   http::Router router;
   api::register_all_routes(router, services, detection);
 
@@ -130,6 +127,7 @@ int serve(config::Config config) {
                c.effective_serve_workers());
   server.run();
   if (workers) workers->stop();
+  rt.pool = nullptr;
   to_sockets.reset();
   return 0;
 }

@@ -27,14 +27,16 @@ int run_worker(config::Config config) {
     return kExitFailure;
   }
   Runtime& rt = **opened;
-  auto pool =
-      start_workers(rt, rt.config.worker_concurrency, "worker-" + std::to_string(::getpid()));
+  const std::string name = "worker-" + std::to_string(::getpid());
+  auto pool = start_workers(rt, rt.config.worker_concurrency, name);
+  start_reconciler(rt, name);
   spdlog::info("objectvision {} worker: {} job(s) at a time from the {} queue", kVersion,
                rt.config.worker_concurrency, rt.redis ? "redis" : "database");
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("worker stopping after its current job");
   pool->stop();
+  rt.pool = nullptr;
   spdlog::info("worker stopped");
   return 0;
 }

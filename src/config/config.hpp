@@ -83,6 +83,7 @@ struct Config {
   int job_max_attempts = 3;
   double job_retry_backoff_s = 2;
   int job_timeout_s = 600;
+  double reconcile_interval_s = 30;  // the jobs reconciler's period
   int queue_max_depth = 1000;
   int max_jobs_in_flight_per_user = 20;
   int wait_timeout_s = 30;

@@ -1,6 +1,8 @@
 #pragma once
-// The event bus for live job progress: workers publish job events, every API node hands each
-// event to the WebSocket sessions of the event's user (docs/api.md, "Live progress").
+// The event bus: typed events about a user — a job's progress (jobs::Lifecycle publishes them;
+// every API node hands them to the user's WebSockets and waiting requests) or the end of some
+// of the user's sessions (every node closes the WebSockets they opened). In process they
+// travel as values; the Redis bus serialises them once (events/codec.hpp).
 //   embedded shape: make_local_bus()   in-process queue and one delivery thread
 //   scaled shape:   make_redis_bus()   PUBLISH ov:events:<user_id>; one PSUBSCRIBE ov:events:*
 //                                      connection per process, reconnecting with backoff
@@ -8,20 +10,18 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "cache/redis.hpp"
 #include "core/error.hpp"
+#include "core/job.hpp"
+#include "core/session.hpp"
 
 namespace ov::events {
 
-// What an event is about: a job's progress (sent to the user's WebSockets as it is), or the
-// end of sessions of the user (logout, password change: the WebSockets they opened close).
-enum class Topic { job, session };
-
 struct Event {
   std::string user_id;
-  std::string json;  // the message text (job events: as sent to the client)
-  Topic topic = Topic::job;
+  std::variant<JobEvent, SessionEnd> what;
 };
 
 // Handlers stay registered while their Subscription lives. Destroying it from any thread
@@ -67,8 +67,8 @@ Result<std::unique_ptr<Bus>> make_redis_bus(const cache::RedisConfig& config);
 Result<std::unique_ptr<Bus>> make_redis_bus(const cache::RedisConfig& config,
                                             std::shared_ptr<cache::Redis> publisher);
 
-// The Redis channel of a user's events: ov:events:<user_id>, and ov:events:<user_id>:session
-// for the session topic.
-std::string redis_channel(const std::string& user_id, Topic topic = Topic::job);
+// The Redis channel of a user's events: ov:events:<user_id> for job events and
+// ov:events:<user_id>:session for the end of sessions.
+std::string redis_channel(const std::string& user_id, bool session = false);
 
 }  // namespace ov::events

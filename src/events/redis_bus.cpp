@@ -19,6 +19,7 @@
 
 #include "cache/log_throttle.hpp"
 #include "events/bus.hpp"
+#include "events/codec.hpp"
 #include "events/handler_set.hpp"
 #include "events/pubsub_connection.hpp"
 
@@ -73,8 +74,9 @@ class RedisBus final : public Bus {
   void publish(const Event& event) override {
     std::string why;
     try {
-      auto reply =
-          publisher_->command({"PUBLISH", redis_channel(event.user_id, event.topic), event.json});
+      const bool session = std::holds_alternative<SessionEnd>(event.what);
+      std::string text = std::visit([](const auto& what) { return to_json(what); }, event.what);
+      auto reply = publisher_->command({"PUBLISH", redis_channel(event.user_id, session), text});
       if (reply && reply->type != cache::RedisReply::Type::error) return;
       why = reply ? reply->str : reply.error().message;
     } catch (const std::exception& e) {
@@ -164,12 +166,14 @@ class RedisBus final : public Bus {
       auto& message = **next;
       if (message.channel.compare(0, prefix.size(), prefix) != 0) continue;
       std::string user = message.channel.substr(prefix.size());
-      Topic topic = Topic::job;
       if (user.size() > kSessionSuffix.size() && user.ends_with(kSessionSuffix)) {
         user.resize(user.size() - kSessionSuffix.size());
-        topic = Topic::session;
+        if (auto end = session_end_from_json(message.payload)) {
+          handlers_->deliver(kAll, Event{std::move(user), std::move(*end)});
+        }
+      } else if (auto job = job_event_from_json(message.payload, user)) {
+        handlers_->deliver(kAll, Event{std::move(user), std::move(*job)});
       }
-      handlers_->deliver(kAll, Event{std::move(user), std::move(message.payload), topic});
     }
     return {};
   }
@@ -190,9 +194,9 @@ class RedisBus final : public Bus {
 
 }  // namespace
 
-std::string redis_channel(const std::string& user_id, Topic topic) {
+std::string redis_channel(const std::string& user_id, bool session) {
   std::string channel = kPrefix + user_id;
-  if (topic == Topic::session) channel += kSessionSuffix;
+  if (session) channel += kSessionSuffix;
   return channel;
 }
 

@@ -10,15 +10,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/session.hpp"
+
 namespace ov::http {
 
-// Which of a user's sessions end: one access token (logout), or every token issued in a
-// session epoch below before_epoch (password change, deactivation).
-struct SessionEnd {
-  std::string jti;                // when not empty: this token only
-  std::int64_t before_epoch = 0;  // when > 0: tokens of an older epoch
-  std::string reason;             // the close reason the client reads
-};
+using SessionEnd = ov::SessionEnd;
 
 class WsConnection {
  public:

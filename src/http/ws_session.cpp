@@ -64,9 +64,9 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   void end_session(const SessionEnd& end) override {
     asio::post(ws_.get_executor(), [self = shared_from_this(), end] {
       if (!self->authenticated_) return;
-      bool ended = (!end.jti.empty() && end.jti == self->principal_.token_jti) ||
-                   (end.before_epoch > 0 && self->principal_.session_epoch < end.before_epoch);
-      if (ended) self->finish(kUnauthorized, end.reason);
+      if (end.ends(self->principal_.token_jti, self->principal_.session_epoch)) {
+        self->finish(kUnauthorized, end.reason);
+      }
     });
   }
 

@@ -22,12 +22,12 @@ const cv::Scalar kPalette[] = {{56, 56, 255},  {151, 157, 255}, {31, 112, 255}, 
 
 }  // namespace
 
-void draw_detections(cv::Mat& bgr, std::span<const Detection> detections) {
+void draw_detections(cv::Mat& bgr, std::span<const DetectedObject> detections) {
   const int thickness = std::max(2, static_cast<int>(std::lround((bgr.cols + bgr.rows) * 0.0015)));
   const double font_scale = std::max(0.4, thickness / 3.0);
   // Lowest confidence first, so that the best boxes end on top.
   for (auto it = detections.rbegin(); it != detections.rend(); ++it) {
-    const Detection& d = *it;
+    const DetectedObject& d = *it;
     const cv::Scalar color = kPalette[static_cast<std::size_t>(d.class_id) % std::size(kPalette)];
     const cv::Point p1(static_cast<int>(d.box.x1), static_cast<int>(d.box.y1));
     const cv::Point p2(static_cast<int>(d.box.x2), static_cast<int>(d.box.y2));
@@ -76,7 +76,7 @@ Result<std::vector<std::uint8_t>> encode_image(const cv::Mat& bgr, ImageFormat f
 }
 
 Result<std::vector<std::uint8_t>> annotate_image(std::span<const std::uint8_t> encoded,
-                                                 std::span<const Detection> detections,
+                                                 std::span<const DetectedObject> detections,
                                                  ImageFormat format, int quality) {
   auto image = decode_image(encoded, 0);
   if (!image) return image.error();

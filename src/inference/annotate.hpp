@@ -11,7 +11,7 @@ namespace ov::inference {
 
 // Decodes `encoded` (EXIF orientation applied), draws boxes, labels and scores, encodes.
 Result<std::vector<std::uint8_t>> annotate_image(std::span<const std::uint8_t> encoded,
-                                                 std::span<const Detection> detections,
+                                                 std::span<const DetectedObject> detections,
                                                  ImageFormat format, int quality = 90);
 
 }  // namespace ov::inference

@@ -11,7 +11,7 @@
 
 namespace ov::inference {
 
-void draw_detections(cv::Mat& bgr, std::span<const Detection> detections);
+void draw_detections(cv::Mat& bgr, std::span<const DetectedObject> detections);
 Result<std::vector<std::uint8_t>> encode_image(const cv::Mat& bgr, ImageFormat format, int quality);
 
 }  // namespace ov::inference

@@ -50,6 +50,10 @@ Result<Params> resolve(const Model& model, const EngineSettings& s, const Detect
   return p;
 }
 
+Error stopped(const std::string& where) {
+  return Error{Errc::conflict, "stopped " + where + ": the job was cancelled or taken over"};
+}
+
 Error out_of_memory(const std::string& stage) {
   return Error{Errc::unavailable, fmt::format("out of memory while {}", stage)};
 }
@@ -80,6 +84,7 @@ Result<DetectionResult> detect(const Model& model, const EngineSettings& setting
   if (auto t = check_deadline(options.deadline, "before the image was decoded"); !t) {
     return t.error();
   }
+  if (options.stop && options.stop()) return stopped("before the image was decoded");
 
   stage = fmt::format("decoding the {}x{} {} image", header->width, header->height,
                       to_string(header->format));
@@ -96,10 +101,11 @@ Result<DetectionResult> detect(const Model& model, const EngineSettings& setting
                       image.rows);
   DetectionResult result;
   const auto regions = make_tiles(image.cols, image.rows, options.tile);
-  auto checkpoint = [&options](std::size_t done, std::size_t total) {
-    return check_deadline(options.deadline, total == 1
-                                                ? std::string("before inference")
-                                                : fmt::format("after {} of {} tiles", done, total));
+  auto checkpoint = [&options](std::size_t done, std::size_t total) -> Result<void> {
+    std::string where = total == 1 ? std::string("before inference")
+                                   : fmt::format("after {} of {} tiles", done, total);
+    if (options.stop && options.stop()) return stopped(where);
+    return check_deadline(options.deadline, where);
   };
   TileRun run{batch, DecodeParams{params->confidence, params->allowed}, checkpoint, &ticket,
               &result.inference_ms};
@@ -120,7 +126,7 @@ Result<DetectionResult> detect(const Model& model, const EngineSettings& setting
   result.height = image.rows;
   const float w = static_cast<float>(image.cols), h = static_cast<float>(image.rows);
   for (const Candidate& c : kept) {
-    Detection d;
+    DetectedObject d;
     d.class_id = c.class_id;
     d.label = spec.labels[c.class_id];
     d.confidence = c.score;

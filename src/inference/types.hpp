@@ -2,6 +2,7 @@
 // Plain values that flow out of the detection engine; no heavy headers.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,7 +18,7 @@ struct BBox {
   float height() const { return y2 - y1; }
 };
 
-struct Detection {
+struct DetectedObject {
   int class_id = 0;
   std::string label;
   float confidence = 0;
@@ -49,15 +50,18 @@ struct DetectOptions {
   // The job's time limit: checked before decoding and between tile batches; once it has
   // passed, detect() stops with Errc::timeout.
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Asked where the deadline is checked: true stops detect() with Errc::conflict (the job was
+  // cancelled, or another worker has it now).
+  std::function<bool()> stop;
 };
 
 struct DetectionResult {
   std::string model;
-  int width = 0, height = 0;            // of the oriented image
-  double inference_ms = 0;              // session runs only
-  double total_ms = 0;                  // decode to postprocess
-  std::vector<Detection> detections;    // by confidence, highest first
-  std::vector<std::uint8_t> annotated;  // when DetectOptions::annotate was set
+  int width = 0, height = 0;               // of the oriented image
+  double inference_ms = 0;                 // session runs only
+  double total_ms = 0;                     // decode to postprocess
+  std::vector<DetectedObject> detections;  // by confidence, highest first
+  std::vector<std::uint8_t> annotated;     // when DetectOptions::annotate was set
 };
 
 struct ModelInfo {

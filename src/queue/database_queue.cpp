@@ -1,4 +1,4 @@
-// The embedded queue: JobQueue over the job_queue table (storage::JobRepository).
+// The embedded queue: JobQueue over the job_queue table (storage::QueueTable).
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -17,17 +17,12 @@ constexpr std::chrono::milliseconds kPollInterval{100};
 
 class DatabaseQueue final : public JobQueue {
  public:
-  DatabaseQueue(storage::JobRepository& jobs, QueueSettings settings)
+  DatabaseQueue(storage::QueueTable& jobs, QueueSettings settings)
       : jobs_(jobs), settings_(settings) {}
 
-  Result<void> enqueue(const std::string& detection_id) override {
-    auto queued =
-        jobs_.enqueue(detection_id, settings_.max_attempts, settings_.max_depth, now_ms());
-    if (queued) {
-      std::lock_guard lock(mutex_);
-      ++enqueued_;
-      arrived_.notify_all();
-    }
+  Result<void> enqueue(const std::string& job_id) override {
+    auto queued = jobs_.enqueue(job_id, settings_.max_attempts, settings_.max_depth, now_ms());
+    if (queued) wake();
     return queued;
   }
 
@@ -43,7 +38,7 @@ class DatabaseQueue final : public JobQueue {
       if (claimed.value()) {
         const storage::JobClaim& c = *claimed.value();
         return std::optional<ClaimedJob>(
-            ClaimedJob{c.detection_id, c.attempt, c.token, c.attempt > c.max_attempts});
+            ClaimedJob{c.job_id, c.attempt, c.token, c.attempt > c.max_attempts});
       }
       auto now = std::chrono::steady_clock::now();
       if (now >= deadline) return std::optional<ClaimedJob>();
@@ -54,24 +49,32 @@ class DatabaseQueue final : public JobQueue {
   }
 
   Result<bool> extend(const ClaimedJob& job) override {
-    return jobs_.extend(job.detection_id, job.token, now_ms() + lease_ms(settings_));
+    return jobs_.extend(job.job_id, job.token, now_ms() + lease_ms(settings_));
   }
 
   Result<bool> complete(const ClaimedJob& job) override {
-    return jobs_.complete(job.detection_id, job.token);
+    return jobs_.complete(job.job_id, job.token);
   }
 
   Result<bool> fail(const ClaimedJob& job, const std::string& error) override {
     bool dead = job.exhausted || job.attempt >= settings_.max_attempts;
     std::optional<std::int64_t> retry_at;
     if (!dead) retry_at = now_ms() + retry_delay_ms(settings_, job.attempt);
-    auto changed = jobs_.fail(job.detection_id, job.token, error, retry_at);
+    auto changed = jobs_.fail(job.job_id, job.token, error, retry_at);
     if (!changed) return changed.error();
     return changed.value() && dead;
   }
 
-  Result<bool> remove(const std::string& detection_id) override {
-    return jobs_.remove(detection_id);
+  Result<bool> remove(const std::string& job_id) override { return jobs_.remove(job_id); }
+
+  Result<std::vector<storage::QueueState>> states(const std::vector<std::string>& ids) override {
+    return jobs_.states(ids);
+  }
+
+  void wake() override {
+    std::lock_guard lock(mutex_);
+    ++enqueued_;
+    arrived_.notify_all();
   }
 
   Result<QueueStats> stats() override {
@@ -93,7 +96,7 @@ class DatabaseQueue final : public JobQueue {
     return enqueued_;
   }
 
-  storage::JobRepository& jobs_;
+  storage::QueueTable& jobs_;
   QueueSettings settings_;
   std::mutex mutex_;
   std::condition_variable arrived_;
@@ -103,7 +106,7 @@ class DatabaseQueue final : public JobQueue {
 }  // namespace
 
 std::unique_ptr<JobQueue> make_database_queue(storage::Database& db, QueueSettings settings) {
-  return std::make_unique<DatabaseQueue>(db.jobs(), settings);
+  return std::make_unique<DatabaseQueue>(db.queue_table(), settings);
 }
 
 }  // namespace ov::queue

@@ -1,16 +1,16 @@
 #pragma once
-// The durable job queue: one job per detection, leased to one worker at a time.
+// The durable job queue: one entry per job, leased to one worker at a time.
 // Two implementations behind one interface: the embedded queue over the database's job_queue
 // table (SQLite or PostgreSQL) and Redis Streams for the scaled-out shape.
 //
 // A worker's loop:
 //   auto job = queue.claim(worker_id, 1s);            // waits up to max_wait
 //   if (job && *job) {
-//     if ((*job)->exhausted) { queue.fail(**job, "..."); mark the detection failed; }
+//     if ((*job)->exhausted) { queue.fail(**job, "..."); fail the job (jobs::Lifecycle); }
 //     every visibility_timeout_s / 3: if (!queue.extend(**job).value()) stop: the lease is lost
 //     ... process, commit results (exactly once per image) ...
 //     queue.complete(**job);                          // only after the results are committed
-//     or: bool dead = queue.fail(**job, error).value(); if (dead) mark the detection failed
+//     or: bool dead = queue.fail(**job, error).value(); if (dead) fail the job
 //   }
 // Delivery is at least once: a job whose holder stops extending its lease for
 // visibility_timeout_s is handed out again with attempt + 1.
@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "core/error.hpp"
+
+#include "storage/jobs.hpp"
 
 namespace ov::storage {
 class Database;
@@ -42,11 +44,11 @@ struct QueueSettings {
 };
 
 struct ClaimedJob {
-  std::string detection_id;
+  std::string job_id;
   int attempt = 1;    // 1 for the first delivery
   std::string token;  // identifies this lease; opaque
   // attempt > max_attempts: earlier holders vanished (crashed) on every attempt. Do not run
-  // it again: call fail(), which is then final, and mark the detection failed.
+  // it again: call fail(), which is then final, and fail the job.
   bool exhausted = false;
 };
 
@@ -59,9 +61,11 @@ struct QueueStats {
 class JobQueue {
  public:
   virtual ~JobQueue() = default;
-  // Errc::rate_limited when depth >= max_depth; conflict when the detection has a job
-  // already (one job per detection).
-  virtual Result<void> enqueue(const std::string& detection_id) = 0;
+  // Puts a job in the queue: Errc::rate_limited when depth >= max_depth; conflict when the
+  // queue holds the job already (one entry per job). New jobs of the embedded shape get their
+  // entry in the transaction that creates them (storage::QueueEntry); this is for the outbox
+  // of the scaled shape and for the reconciler's repairs.
+  virtual Result<void> enqueue(const std::string& job_id) = 0;
   // The next job leased to worker_id, or nullopt when none came within max_wait.
   virtual Result<std::optional<ClaimedJob>> claim(const std::string& worker_id,
                                                   std::chrono::milliseconds max_wait) = 0;
@@ -74,9 +78,14 @@ class JobQueue {
   // (or when exhausted): dead; returns true. False too when the lease was lost (the job
   // lives on with its new holder).
   virtual Result<bool> fail(const ClaimedJob& job, const std::string& error) = 0;
-  // Forgets the job whatever its state (a cancelled detection); false when there was none.
-  virtual Result<bool> remove(const std::string& detection_id) = 0;
+  // Forgets the job whatever its state (a cancelled job); false when there was none.
+  virtual Result<bool> remove(const std::string& job_id) = 0;
   virtual Result<QueueStats> stats() = 0;
+  // Where each job stands in the queue (absent, waiting, running, dead), in the order given.
+  virtual Result<std::vector<storage::QueueState>> states(
+      const std::vector<std::string>& job_ids) = 0;
+  // Wakes claims waiting in this process (a job was just created here).
+  virtual void wake() {}
 };
 
 // Over Database::jobs(): works with SQLite and PostgreSQL. Claims poll every 100 ms up to

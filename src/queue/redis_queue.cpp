@@ -48,11 +48,11 @@ class RedisQueue final : public JobQueue {
     block_ = std::clamp(std::min(lease / 4, std::max(retry / 2, kMinBlock)), kMinBlock, kMaxBlock);
   }
 
-  Result<void> enqueue(const std::string& detection_id) override {
-    auto r = eval(scripts::kEnqueue, {detection_id, std::to_string(settings_.max_depth)});
+  Result<void> enqueue(const std::string& job_id) override {
+    auto r = eval(scripts::kEnqueue, {job_id, std::to_string(settings_.max_depth)});
     if (!r) return r.error();
     if (r.value().integer == -1) return Error{Errc::rate_limited, "the job queue is full"};
-    if (r.value().integer == -2) return Error{Errc::conflict, "the detection has a job already"};
+    if (r.value().integer == -2) return Error{Errc::conflict, "the queue holds the job already"};
     return {};
   }
 
@@ -94,10 +94,35 @@ class RedisQueue final : public JobQueue {
     return changed.value() && dead;
   }
 
-  Result<bool> remove(const std::string& detection_id) override {
-    auto r = eval(scripts::kRemove, {detection_id});
+  Result<bool> remove(const std::string& job_id) override {
+    auto r = eval(scripts::kRemove, {job_id});
     if (!r) return r.error();
     return r.value().integer == 1;
+  }
+
+  Result<std::vector<storage::QueueState>> states(const std::vector<std::string>& ids) override {
+    std::vector<storage::QueueState> out;
+    out.reserve(ids.size());
+    for (std::size_t start = 0; start < ids.size(); start += 100) {
+      std::vector<std::string> chunk(
+          ids.begin() + static_cast<std::ptrdiff_t>(start),
+          ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + 100)));
+      auto r = eval(scripts::kStates, chunk);
+      if (!r) return r.error();
+      const auto& e = r.value().elements;
+      if (e.size() != chunk.size() * 2) return Error{Errc::internal, "unexpected states reply"};
+      for (std::size_t i = 0; i < chunk.size(); ++i) {
+        storage::QueueState state;
+        const std::string& kind = e[2 * i].str;
+        state.kind = kind == "waiting"   ? storage::QueueState::Kind::waiting
+                     : kind == "running" ? storage::QueueState::Kind::running
+                     : kind == "dead"    ? storage::QueueState::Kind::dead
+                                         : storage::QueueState::Kind::absent;
+        state.error = e[2 * i + 1].str;
+        out.push_back(std::move(state));
+      }
+    }
+    return out;
   }
 
   Result<QueueStats> stats() override {
@@ -144,7 +169,7 @@ class RedisQueue final : public JobQueue {
                         const std::vector<std::string>& extra) {
     auto token = parse_token(job.token);
     if (!token) return false;
-    std::vector<std::string> args{token->entry, token->consumer, token->attempt, job.detection_id};
+    std::vector<std::string> args{token->entry, token->consumer, token->attempt, job.job_id};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = eval(std::string(scripts::kHolds) + body, args);
     if (!r) return r.error();
@@ -152,16 +177,21 @@ class RedisQueue final : public JobQueue {
   }
 
   // EVAL with the five keys and the group as ARGV[1]; a Redis error reply becomes an Error.
+  // After NOGROUP (Redis lost the stream: a restart without persistence, FLUSHALL) the group
+  // is created again and the script run once more.
   Result<RedisReply> eval(const std::string& body, const std::vector<std::string>& argv) {
-    if (auto ready = ensure_group(); !ready) return ready.error();
-    std::vector<std::string> args{"EVAL", std::string(scripts::kNow) + body, "5"};
-    args.insert(args.end(), keys_.begin(), keys_.end());
-    args.push_back(group_);
-    args.insert(args.end(), argv.begin(), argv.end());
-    auto r = redis_.command(args);
-    if (!r) return r.error();
-    if (r.value().type == RedisReply::Type::error) return reply_error(r.value());
-    return r;
+    for (int round = 0;; ++round) {
+      if (auto ready = ensure_group(); !ready) return ready.error();
+      std::vector<std::string> args{"EVAL", std::string(scripts::kNow) + body, "5"};
+      args.insert(args.end(), keys_.begin(), keys_.end());
+      args.push_back(group_);
+      args.insert(args.end(), argv.begin(), argv.end());
+      auto r = redis_.command(args);
+      if (!r) return r.error();
+      if (r.value().type != RedisReply::Type::error) return r;
+      Error error = reply_error(r.value());
+      if (group_ready_.load() || round > 0) return error;
+    }
   }
 
   // A Redis error reply as an Error; after NOGROUP (the stream was deleted, or Redis flushed)

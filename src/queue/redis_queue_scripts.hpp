@@ -111,6 +111,30 @@ if n > 0 then return 1 end
 return 0
 )lua";
 
+// ARGV: group, job ids... For each: its state ("waiting": a stream entry not delivered yet or
+// a retry due later; "running": delivered, unacknowledged; "dead"; "absent") and the dead
+// entry's last error ("" otherwise).
+inline constexpr const char* kStates = R"lua(
+local out = {}
+for i = 2, #ARGV do
+  local d = ARGV[i]
+  local state, err = 'absent', ''
+  local entry = redis.call('HGET', KEYS[3], d)
+  if entry then
+    local p = redis.call('XPENDING', KEYS[1], ARGV[1], entry, entry, 1)
+    if #p > 0 then state = 'running'
+    elseif #redis.call('XRANGE', KEYS[1], entry, entry) > 0 then state = 'waiting' end
+  elseif redis.call('ZSCORE', KEYS[2], d) then state = 'waiting'
+  else
+    local dead = redis.call('HGET', KEYS[5], d)
+    if dead then state, err = 'dead', dead end
+  end
+  out[#out + 1] = state
+  out[#out + 1] = err
+end
+return out
+)lua";
+
 // ARGV: group. {depth, in flight, age ms of the oldest undelivered entry or -1}.
 inline constexpr const char* kStats = R"lua(
 local inflight = redis.call('XPENDING', KEYS[1], ARGV[1])[1]

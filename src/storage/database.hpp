@@ -13,7 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/user.hpp"
-#include "storage/detections.hpp"
+#include "storage/jobs.hpp"
 
 namespace ov::storage {
 
@@ -147,8 +147,9 @@ class Database {
   virtual bool migrations_current() = 0;
   virtual UserRepository& users() = 0;
   virtual TokenRepository& tokens() = 0;
-  virtual DetectionRepository& detections() = 0;
-  virtual JobRepository& jobs() = 0;  // the embedded queue's table
+  virtual JobRepository& jobs() = 0;
+  virtual QueueTable& queue_table() = 0;  // the embedded queue's table
+  virtual LeaseRepository& leases() = 0;
 };
 
 // Opens the backend named by the URL scheme. Errc::invalid_argument for a bad URL,

@@ -1,27 +1,25 @@
 #pragma once
-// Processes one detection job: load -> decode -> detect -> store files and results (each image
-// exactly once, so a retried job never duplicates anything) -> publish events.
+// Runs one claimed job: start it (jobs::Lifecycle hands out the fence), then each image not
+// processed yet: read -> detect -> record (results, annotated file, progress: exactly once),
+// then finish. Every status change goes through the lifecycle; this only does the work.
 #include <chrono>
 #include <functional>
 #include <string>
 
-namespace ov::storage {
-class Database;
-}
 namespace ov::inference {
 class Engine;
 }
 namespace ov::files {
 class FileStore;
 }
-namespace ov::events {
-class Bus;
+namespace ov::jobs {
+class Lifecycle;
 }
 
 namespace ov::worker {
 
 enum class Outcome {
-  finished,  // completed or failed for good, or nothing to do (cancelled, deleted)
+  finished,  // completed, failed for good, or nothing to do (cancelled, deleted, taken over)
   retry,     // a transient failure (the database went away): try again later
 };
 
@@ -32,21 +30,17 @@ struct ProcessResult {
 
 class JobProcessor {
  public:
-  JobProcessor(storage::Database& db, const inference::Engine& engine, files::FileStore& files,
-               events::Bus& bus, std::chrono::seconds job_timeout);
+  JobProcessor(jobs::Lifecycle& lifecycle, const inference::Engine& engine,
+               const files::FileStore& files);
 
-  // `keep_alive` is called between images: it extends the job's lease, and returns false when
-  // the lease was lost (another worker has the job now): processing stops at once.
-  ProcessResult process(const std::string& detection_id, const std::function<bool()>& keep_alive);
+  // `keep_going` is asked between images and between tile batches: false when the lease was
+  // lost or the job cancelled; processing stops at once.
+  ProcessResult process(const std::string& job_id, const std::function<bool()>& keep_going);
 
  private:
-  void publish(const std::string& user_id, const std::string& json);
-
-  storage::Database& db_;
+  jobs::Lifecycle& lifecycle_;
   const inference::Engine& engine_;
-  files::FileStore& files_;
-  events::Bus& bus_;
-  std::chrono::seconds job_timeout_;
+  const files::FileStore& files_;
 };
 
 }  // namespace ov::worker

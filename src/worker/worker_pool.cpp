@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.hpp"
+#include "events/bus.hpp"
 #include "queue/job_queue.hpp"
 #include "worker/processor.hpp"
 
@@ -19,6 +20,14 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::start() {
+  if (settings_.bus) {
+    subscription_ = settings_.bus->subscribe([this](const events::Event& e) {
+      const auto* job = std::get_if<JobEvent>(&e.what);
+      if (job == nullptr || !job->final()) return;
+      std::lock_guard lock(running_mu_);
+      if (auto it = running_.find(job->job_id); it != running_.end()) *it->second = true;
+    });
+  }
   for (int i = 0; i < settings_.concurrency; ++i) threads_.emplace_back([this, i] { run(i); });
 }
 
@@ -29,6 +38,19 @@ void WorkerPool::stop() {
     if (t.joinable()) t.join();
   }
   threads_.clear();
+  subscription_.reset();
+}
+
+std::shared_ptr<std::atomic<bool>> WorkerPool::track(const std::string& job_id) {
+  auto flag = std::make_shared<std::atomic<bool>>(false);
+  std::lock_guard lock(running_mu_);
+  running_[job_id] = flag;
+  return flag;
+}
+
+void WorkerPool::untrack(const std::string& job_id) {
+  std::lock_guard lock(running_mu_);
+  running_.erase(job_id);
 }
 
 void WorkerPool::notify() {
@@ -75,11 +97,11 @@ void WorkerPool::run(int index) {
     if (job.exhausted) {
       auto dead = queue_.fail(job, "gave up after repeated worker crashes");
       if (dead && dead.value() && settings_.on_dead) {
-        settings_.on_dead(job.detection_id, "Processing failed repeatedly (worker crashes)");
+        settings_.on_dead(job.job_id, "Processing failed repeatedly (worker crashes)");
       }
       continue;
     }
-    status.current_job = job.detection_id;
+    status.current_job = job.job_id;
     report(status);
     // The lease is renewed by a keeper thread, whatever a single image costs; the processor
     // asks between images whether it still holds the job.
@@ -99,8 +121,10 @@ void WorkerPool::run(int index) {
         }
       }
     });
-    auto keep_alive = [&] { return !lost.load(); };
-    auto result = processor_.process(job.detection_id, keep_alive);
+    auto stop = track(job.job_id);  // set when the job is cancelled or failed elsewhere
+    auto keep_going = [&] { return !lost.load() && !stop->load(); };
+    auto result = processor_.process(job.job_id, keep_going);
+    untrack(job.job_id);
     {
       std::lock_guard lock(keeper_mu);
       job_done = true;
@@ -110,11 +134,9 @@ void WorkerPool::run(int index) {
     if (result.outcome == Outcome::finished) {
       queue_.complete(job);
     } else {
-      spdlog::warn("job {} attempt {} will be retried: {}", job.detection_id, job.attempt,
-                   result.error);
+      spdlog::warn("job {} attempt {} will be retried: {}", job.job_id, job.attempt, result.error);
       auto dead = queue_.fail(job, result.error);
-      if (dead && dead.value() && settings_.on_dead)
-        settings_.on_dead(job.detection_id, result.error);
+      if (dead && dead.value() && settings_.on_dead) settings_.on_dead(job.job_id, result.error);
     }
     ++status.jobs_done;
     status.current_job.clear();

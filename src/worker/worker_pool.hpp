@@ -11,11 +11,16 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace ov::queue {
 class JobQueue;
 }
+namespace ov::events {
+class Bus;
+class Subscription;
+}  // namespace ov::events
 
 namespace ov::worker {
 
@@ -35,8 +40,11 @@ struct PoolSettings {
   // 0: try the queue, then sleep up to 50 ms unless notify() comes first (an in-process queue
   // fed by this process). Otherwise: block in claim() this long (Redis Streams).
   std::chrono::milliseconds claim_wait{0};
-  // Marks a job failed for good (its attempts are used up); called with the detection id.
+  // Fails a job for good (its attempts are used up); called with the job id and the error.
   std::function<void(const std::string&, const std::string&)> on_dead;
+  // Where cancellations are heard: a job this pool runs stops between tiles when it is
+  // cancelled or failed elsewhere (null: between images only, through the lifecycle).
+  events::Bus* bus = nullptr;
   // Called every few seconds and when a job starts or ends (heartbeats).
   std::function<void(const WorkerStatus&)> on_status;
 };
@@ -55,6 +63,8 @@ class WorkerPool {
  private:
   void run(int index);
   void report(WorkerStatus& status);
+  std::shared_ptr<std::atomic<bool>> track(const std::string& job_id);
+  void untrack(const std::string& job_id);
 
   queue::JobQueue& queue_;
   JobProcessor& processor_;
@@ -64,6 +74,9 @@ class WorkerPool {
   std::condition_variable wake_;
   std::uint64_t wake_seq_ = 0;
   std::vector<std::thread> threads_;
+  std::mutex running_mu_;
+  std::unordered_map<std::string, std::shared_ptr<std::atomic<bool>>> running_;  // job -> stop
+  std::unique_ptr<events::Subscription> subscription_;
 };
 
 }  // namespace ov::worker

@@ -1,144 +1,246 @@
 #include "storage/sql/job_repository.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include <fmt/format.h>
 
 #include "core/ids.hpp"
+#include "storage/sql/job_rows.hpp"
+#include "storage/sql/queue_table.hpp"
 #include "storage/sql/transaction.hpp"
 #include "storage/sql/values.hpp"
 
 namespace ov::storage::sql {
-namespace {
 
-constexpr const char* kDepth = "SELECT count(*) FROM job_queue WHERE status = 'queued'";
-constexpr const char* kComplete =
-    "DELETE FROM job_queue WHERE detection_id = $1 AND locked_by = $2 AND status = 'running'";
-constexpr const char* kDead =
-    "UPDATE job_queue SET status = 'failed', locked_by = NULL, locked_until = NULL, "
-    "last_error = $3 WHERE detection_id = $1 AND locked_by = $2 AND status = 'running'";
-constexpr const char* kRemove = "DELETE FROM job_queue WHERE detection_id = $1";
-
-}  // namespace
-
-SqlJobRepository::SqlJobRepository(Pool& pool, Dialect d) : pool_(pool), dialect_(d) {
-  bool pg = d.kind() == Dialect::Kind::postgres;
-  insert_ = fmt::format(
-      "INSERT INTO job_queue (id, detection_id, status, attempts, max_attempts, available_at, "
-      "created_at) VALUES ($1, $2, 'queued', 0, $3, {0}, {0})",
+SqlJobRepository::SqlJobRepository(Pool& pool, Dialect d)
+    : pool_(pool), dialect_(d), job_columns_(job_columns(d)) {
+  const bool pg = d.kind() == Dialect::Kind::postgres;
+  insert_job_ = fmt::format(
+      "INSERT INTO detections (id, user_id, name, status, params, created_at, updated_at, "
+      "image_count, processed_count) VALUES ($1, $2, $3, 'queued', {0}, {1}, {1}, $6, 0)",
+      pg ? "CAST($4 AS jsonb)" : "$4", d.time_param(5));
+  insert_image_ =
+      "INSERT INTO detection_images (id, detection_id, position, filename, original_path, "
+      "content_type, file_size, sha256, processed) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, FALSE)";
+  insert_queue_row_ = queue_row_insert_sql(d);
+  insert_outbox_ = fmt::format("INSERT INTO job_outbox (detection_id, created_at) VALUES ($1, {})",
+                               d.time_param(2));
+  select_job_ = fmt::format("SELECT {} FROM detections d WHERE d.id = $1", job_columns_);
+  select_for_user_ =
+      fmt::format("SELECT {} FROM detections d WHERE d.id = $1 AND d.user_id = $2", job_columns_);
+  select_images_ =
+      fmt::format("SELECT {} FROM detection_images i WHERE i.detection_id = $1 ORDER BY i.position",
+                  kImageColumns);
+  select_image_ = fmt::format(
+      "SELECT {}, d.user_id FROM detection_images i JOIN detections d ON d.id = i.detection_id "
+      "WHERE i.id = $1",
+      kImageColumns);
+  select_objects_ = fmt::format(
+      "SELECT {} FROM detection_results r JOIN detection_images i ON i.id = r.image_id "
+      "WHERE r.detection_id = $1 ORDER BY i.position, r.confidence DESC, r.id",
+      kObjectColumns);
+  start_ = fmt::format(
+      "UPDATE detections SET status = 'processing', started_at = COALESCE(started_at, {0}), "
+      "updated_at = {0}, fence = fence + 1 WHERE id = $1 AND status IN ('queued', 'processing') "
+      "RETURNING fence",
+      d.time_param(2));
+  // The image is written only while its job is processing under the caller's fence.
+  mark_image_ =
+      "UPDATE detection_images SET processed = TRUE, width = $2, height = $3, "
+      "annotated_path = $4, error = $5 WHERE id = $1 AND processed = FALSE AND EXISTS "
+      "(SELECT 1 FROM detections d WHERE d.id = detection_images.detection_id "
+      "AND d.status = 'processing' AND d.fence = $6) RETURNING detection_id";
+  bump_processed_ = fmt::format(
+      "UPDATE detections SET processed_count = processed_count + 1, updated_at = {} "
+      "WHERE id = $1",
+      d.time_param(2));
+  finish_ = fmt::format(
+      "UPDATE detections SET status = $2, error = $3, finished_at = {0}, updated_at = {0} "
+      "WHERE id = $1 AND status = 'processing' AND fence = $5",
       d.time_param(4));
-  // Due queued jobs and jobs whose lease ran out, oldest first (insertion order breaks ties:
-  // rowid in SQLite, the seq identity column in PostgreSQL).
-  claim_ = fmt::format(
-      "UPDATE job_queue SET status = 'running', attempts = attempts + 1, locked_by = $1, "
-      "locked_until = {1} WHERE id = (SELECT id FROM job_queue "
-      "WHERE (status = 'queued' AND available_at <= {0}) "
-      "OR (status = 'running' AND locked_until < {0}) "
-      "ORDER BY available_at, {2} LIMIT 1{3}) "
-      "RETURNING detection_id, attempts, max_attempts",
-      d.time_param(2), d.time_param(3), pg ? "seq" : "rowid", pg ? " FOR UPDATE SKIP LOCKED" : "");
-  extend_ = fmt::format(
-      "UPDATE job_queue SET locked_until = {} "
-      "WHERE detection_id = $1 AND locked_by = $2 AND status = 'running'",
+  fail_ = fmt::format(
+      "UPDATE detections SET status = 'failed', error = $2, finished_at = {0}, updated_at = {0} "
+      "WHERE id = $1 AND status IN ('queued', 'processing')",
       d.time_param(3));
-  retry_ = fmt::format(
-      "UPDATE job_queue SET status = 'queued', available_at = {}, locked_by = NULL, "
-      "locked_until = NULL, last_error = $3 "
-      "WHERE detection_id = $1 AND locked_by = $2 AND status = 'running'",
-      d.time_param(4));
-  stats_ = fmt::format(
-      "SELECT status, count(*), {} FROM job_queue WHERE status IN ('queued', 'running') "
-      "GROUP BY status",
-      d.time_column("min(created_at)"));
+  select_status_for_update_ =
+      std::string("SELECT status FROM detections WHERE id = $1") + (pg ? " FOR UPDATE" : "");
+  cancel_ = fmt::format(
+      "UPDATE detections SET status = 'cancelled', finished_at = {0}, updated_at = {0} "
+      "WHERE id = $1 AND status IN ('queued', 'processing')",
+      d.time_param(2));
+  select_unfinished_ = fmt::format(
+      "SELECT id, status, {}, {} FROM detections WHERE status IN ('queued', 'processing') "
+      "AND updated_at < {} ORDER BY updated_at LIMIT $2",
+      d.time_column("started_at"), d.time_column("updated_at"), d.time_param(1));
+  select_outbox_ = fmt::format(
+      "SELECT detection_id FROM job_outbox WHERE created_at < {} ORDER BY created_at LIMIT $2",
+      d.time_param(1));
 }
 
-Result<void> SqlJobRepository::enqueue(const std::string& detection_id, int max_attempts,
-                                       int max_depth, std::int64_t now) {
-  auto key = canonical_id(detection_id);
-  if (!key) return Error{Errc::not_found, "detection not found"};
+QueryResult SqlJobRepository::run(const std::string& sql, const Params& params) {
+  return value_or_raise(pool_.with([&](Connection& c) { return c.query(sql, params); }));
+}
+
+Result<void> SqlJobRepository::insert_queue_entry(Connection& c, const std::string& job_id,
+                                                  const QueueEntry& entry, std::int64_t now) {
+  if (entry.kind == QueueEntry::Kind::outbox) {
+    auto r = c.query(insert_outbox_, {job_id, now});
+    if (!r) return r.error();
+    return {};
+  }
+  auto depth = c.query(kQueueDepthSql, {});
+  if (!depth) return depth.error();
+  if (!depth.value().rows.empty() && depth.value().rows.front().integer(0) >= entry.max_depth) {
+    return Error{Errc::rate_limited, "the job queue is full"};
+  }
+  auto r = c.query(insert_queue_row_, {new_uuid(), job_id, std::int64_t{entry.max_attempts}, now});
+  if (!r) return r.error();
+  return {};
+}
+
+Result<JobWithImages> SqlJobRepository::create(const Job& job, const std::vector<JobImage>& images,
+                                               const QueueEntry& entry) {
+  JobWithImages out;
+  Job& x = out.job;
+  x = job;
+  auto id = x.id.empty() ? std::optional<std::string>(new_uuid()) : canonical_id(x.id);
+  auto user = canonical_id(x.user_id);
+  if (!id || !user) return Error{Errc::invalid_argument, "job and user ids must be UUIDs"};
+  x.id = *id;
+  x.user_id = *user;
+  x.status = JobStatus::queued;
+  if (x.params_json.empty()) x.params_json = "{}";
+  if (x.created_at_ms == 0) x.created_at_ms = now_ms();
+  x.updated_at_ms = x.created_at_ms;
+  x.started_at_ms.reset();
+  x.finished_at_ms.reset();
+  x.error.reset();
+  x.image_count = static_cast<int>(images.size());
+  x.processed_count = 0;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    JobImage img = images[i];
+    auto image_id = img.id.empty() ? std::optional<std::string>(new_uuid()) : canonical_id(img.id);
+    if (!image_id) return Error{Errc::invalid_argument, "image ids must be UUIDs"};
+    img.id = *image_id;
+    img.job_id = x.id;
+    img.position = static_cast<int>(i);
+    img.processed = false;
+    img.annotated_path.reset();
+    img.width.reset();
+    img.height.reset();
+    img.error.reset();
+    out.images.push_back(std::move(img));
+  }
   auto done = pool_.with([&](Connection& c) {
     return in_transaction(c, dialect_, [&]() -> Result<bool> {
-      auto depth = c.query(kDepth, {});
-      if (!depth) return depth.error();
-      if (!depth.value().rows.empty() && depth.value().rows.front().integer(0) >= max_depth) {
-        return Error{Errc::rate_limited, "the job queue is full"};
-      }
-      auto inserted = c.query(insert_, {new_uuid(), *key, std::int64_t{max_attempts}, now});
+      auto inserted = c.query(insert_job_, {x.id, x.user_id, x.name, x.params_json, x.created_at_ms,
+                                            std::int64_t{x.image_count}});
       if (!inserted) return inserted.error();
+      for (const auto& img : out.images) {
+        auto row = c.query(insert_image_, {img.id, img.job_id, std::int64_t{img.position},
+                                           img.filename, img.original_path, img.content_type,
+                                           nullable(img.file_size), nullable(img.sha256)});
+        if (!row) return row.error();
+      }
+      if (auto queued = insert_queue_entry(c, x.id, entry, x.created_at_ms); !queued) {
+        return queued.error();
+      }
       return true;
     });
   });
-  if (done) return {};
-  switch (done.error().code) {
-    case Errc::conflict:
-      return Error{Errc::conflict, "the detection has a job already"};
-    case Errc::invalid_argument:
-      return Error{Errc::not_found, "detection not found"};
-    default:
-      return done.error();
+  if (!done) return done.error();
+  return out;
+}
+
+std::optional<Job> SqlJobRepository::find(const std::string& id) {
+  auto key = canonical_id(id);
+  if (!key) return std::nullopt;
+  auto rows = run(select_job_, {*key});
+  if (rows.rows.empty()) return std::nullopt;
+  return read_job(rows.rows.front());
+}
+
+std::optional<Job> SqlJobRepository::find_for_user(const std::string& id,
+                                                   const std::string& user_id) {
+  auto key = canonical_id(id);
+  auto user = canonical_id(user_id);
+  if (!key || !user) return std::nullopt;
+  auto rows = run(select_for_user_, {*key, *user});
+  if (rows.rows.empty()) return std::nullopt;
+  return read_job(rows.rows.front());
+}
+
+std::vector<JobImage> SqlJobRepository::images(const std::string& job_id) {
+  std::vector<JobImage> out;
+  auto key = canonical_id(job_id);
+  if (!key) return out;
+  for (const auto& row : run(select_images_, {*key}).rows) out.push_back(read_image(row));
+  return out;
+}
+
+std::optional<OwnedImage> SqlJobRepository::image(const std::string& image_id) {
+  auto key = canonical_id(image_id);
+  if (!key) return std::nullopt;
+  auto rows = run(select_image_, {*key});
+  if (rows.rows.empty()) return std::nullopt;
+  return OwnedImage{read_image(rows.rows.front()), rows.rows.front().text(13)};
+}
+
+std::vector<FoundObject> SqlJobRepository::objects(const std::string& job_id) {
+  std::vector<FoundObject> out;
+  auto key = canonical_id(job_id);
+  if (!key) return out;
+  for (const auto& row : run(select_objects_, {*key}).rows) out.push_back(read_object(row));
+  return out;
+}
+
+HistoryPage SqlJobRepository::history(const std::string& user_id, std::optional<JobStatus> status,
+                                      int limit, int offset) {
+  HistoryPage page;
+  auto user = canonical_id(user_id);
+  if (!user) return page;
+  Params filter{*user};
+  std::string where = "d.user_id = $1";
+  if (status) {
+    filter.emplace_back(std::string(to_string(*status)));
+    where += " AND d.status = $2";
   }
-}
+  int next = static_cast<int>(filter.size()) + 1;
+  Params page_params = filter;
+  page_params.emplace_back(std::int64_t{std::max(limit, 0)});
+  page_params.emplace_back(std::int64_t{std::max(offset, 0)});
+  auto rows = run(fmt::format("SELECT {} FROM detections d WHERE {} "
+                              "ORDER BY d.created_at DESC, d.id DESC LIMIT ${} OFFSET ${}",
+                              job_columns_, where, next, next + 1),
+                  page_params);
+  for (const auto& row : rows.rows) page.items.push_back(HistoryItem{read_job(row), 0, {}});
+  auto total = run(fmt::format("SELECT count(*) FROM detections d WHERE {}", where), filter);
+  page.total = total.rows.empty() ? 0 : total.rows.front().integer(0);
+  if (page.items.empty()) return page;
 
-Result<std::optional<JobClaim>> SqlJobRepository::claim(const std::string& token, std::int64_t now,
-                                                        std::int64_t lease_ms) {
-  auto rows = pool_.with([&](Connection& c) {
-    return c.query(claim_, {token, now, now + lease_ms});
-  });
-  if (!rows) return rows.error();
-  if (rows.value().rows.empty()) return std::optional<JobClaim>();
-  const Row& row = rows.value().rows.front();
-  return std::optional<JobClaim>(JobClaim{row.text(0), static_cast<int>(row.integer(1)),
-                                          static_cast<int>(row.integer(2)), token});
-}
-
-Result<bool> SqlJobRepository::changed_one(const std::string& sql, const Params& params) {
-  auto r = pool_.with([&](Connection& c) { return c.query(sql, params); });
-  if (!r) return r.error();
-  return r.value().affected == 1;
-}
-
-Result<bool> SqlJobRepository::extend(const std::string& detection_id, const std::string& token,
-                                      std::int64_t until_ms) {
-  auto key = canonical_id(detection_id);
-  if (!key) return false;
-  return changed_one(extend_, {*key, token, until_ms});
-}
-
-Result<bool> SqlJobRepository::complete(const std::string& detection_id, const std::string& token) {
-  auto key = canonical_id(detection_id);
-  if (!key) return false;
-  return changed_one(kComplete, {*key, token});
-}
-
-Result<bool> SqlJobRepository::fail(const std::string& detection_id, const std::string& token,
-                                    const std::string& error,
-                                    std::optional<std::int64_t> retry_at_ms) {
-  auto key = canonical_id(detection_id);
-  if (!key) return false;
-  if (retry_at_ms) return changed_one(retry_, {*key, token, error, *retry_at_ms});
-  return changed_one(kDead, {*key, token, error});
-}
-
-Result<bool> SqlJobRepository::remove(const std::string& detection_id) {
-  auto key = canonical_id(detection_id);
-  if (!key) return false;
-  return changed_one(kRemove, {*key});
-}
-
-Result<JobTableStats> SqlJobRepository::stats() {
-  auto rows = pool_.with([&](Connection& c) { return c.query(stats_, {}); });
-  if (!rows) return rows.error();
-  JobTableStats s;
-  for (const auto& row : rows.value().rows) {
-    if (row.text(0) == "queued") {
-      s.queued = row.integer(1);
-      s.oldest_queued_at_ms = row.optional_integer(2);
-    } else {
-      s.running = row.integer(1);
-    }
+  // One grouped count over the page's ids; the list is padded to a power of two (repeating
+  // the last id) so that few distinct statements get prepared.
+  Params ids;
+  for (const auto& item : page.items) ids.emplace_back(item.job.id);
+  std::size_t padded = 1;
+  while (padded < ids.size()) padded *= 2;
+  while (ids.size() < padded) ids.push_back(ids.back());
+  auto counts = run(fmt::format("SELECT r.detection_id, r.object_class, count(*) "
+                                "FROM detection_results r WHERE r.detection_id IN ({}) "
+                                "GROUP BY r.detection_id, r.object_class",
+                                placeholders(1, ids.size())),
+                    ids);
+  std::map<std::string, HistoryItem*> by_id;
+  for (auto& item : page.items) by_id[item.job.id] = &item;
+  for (const auto& row : counts.rows) {
+    auto found = by_id.find(row.text(0));
+    if (found == by_id.end()) continue;
+    std::int64_t n = row.integer(2);
+    found->second->counts[row.text(1)] += n;
+    found->second->object_count += n;
   }
-  return s;
+  return page;
 }
 
 }  // namespace ov::storage::sql

@@ -11,8 +11,9 @@ SqlDatabase::SqlDatabase(Dialect dialect, std::unique_ptr<Pool> pool,
       migrator_(*pool_, dialect, std::move(files)),
       users_(*pool_, dialect),
       tokens_(*pool_, dialect),
-      detections_(*pool_, dialect),
-      jobs_(*pool_, dialect) {}
+      jobs_(*pool_, dialect),
+      queue_table_(*pool_, dialect),
+      leases_(*pool_, dialect) {}
 
 Result<void> SqlDatabase::ping() {
   return pool_->with([](Connection& c) -> Result<void> {

@@ -3,11 +3,12 @@
 #include <memory>
 
 #include "storage/database.hpp"
-#include "storage/sql/detection_repository.hpp"
 #include "storage/sql/dialect.hpp"
 #include "storage/sql/job_repository.hpp"
+#include "storage/sql/lease_repository.hpp"
 #include "storage/sql/migrator.hpp"
 #include "storage/sql/pool.hpp"
+#include "storage/sql/queue_table.hpp"
 #include "storage/sql/token_repository.hpp"
 #include "storage/sql/user_repository.hpp"
 
@@ -25,8 +26,9 @@ class SqlDatabase final : public Database {
   bool migrations_current() override;
   UserRepository& users() override { return users_; }
   TokenRepository& tokens() override { return tokens_; }
-  DetectionRepository& detections() override { return detections_; }
   JobRepository& jobs() override { return jobs_; }
+  QueueTable& queue_table() override { return queue_table_; }
+  LeaseRepository& leases() override { return leases_; }
 
  private:
   Dialect dialect_;
@@ -34,8 +36,9 @@ class SqlDatabase final : public Database {
   Migrator migrator_;
   SqlUserRepository users_;
   SqlTokenRepository tokens_;
-  SqlDetectionRepository detections_;
   SqlJobRepository jobs_;
+  SqlQueueTable queue_table_;
+  SqlLeaseRepository leases_;
 };
 
 }  // namespace ov::storage::sql

@@ -11,6 +11,21 @@
 
 namespace ov::events::testing {
 
+// An event that carries `mark` (a job event whose job id is the mark), and the mark it carries.
+inline Event marked(std::string user_id, std::string mark) {
+  JobEvent e;
+  e.kind = JobEventKind::progress;
+  e.job_id = std::move(mark);
+  e.user_id = user_id;
+  e.status = JobStatus::processing;
+  return Event{std::move(user_id), std::move(e)};
+}
+
+inline std::string marker(const Event& e) {
+  if (const auto* job = std::get_if<JobEvent>(&e.what)) return job->job_id;
+  return std::get<SessionEnd>(e.what).jti;
+}
+
 class Collector {
  public:
   Handler handler() {

@@ -14,6 +14,8 @@
 
 namespace ov::events {
 namespace {
+using testing::marked;
+using testing::marker;
 
 using testing::Collector;
 using namespace std::chrono_literals;
@@ -44,16 +46,46 @@ TEST(RedisBus, AnEventPublishedOnOneNodeReachesEveryNode) {
   auto sub_b = node_b->subscribe(on_b.handler());
 
   std::string user = new_uuid();  // other tests may share this Redis: match our own events
-  std::string json = R"({"type":"job.progress","progress":{"done":1,"total":3}})";
-  node_a->publish(Event{user, json});
-  ASSERT_TRUE(on_b.wait_for(1));
-  ASSERT_TRUE(on_a.wait_for(1));
-  bool b_saw = false, a_saw = false;
-  for (const auto& e : on_b.events()) b_saw |= e.user_id == user && e.json == json;
-  for (const auto& e : on_a.events()) a_saw |= e.user_id == user && e.json == json;
-  EXPECT_TRUE(b_saw);
-  EXPECT_TRUE(a_saw);
+  JobEvent sent;
+  sent.kind = JobEventKind::progress;
+  sent.job_id = new_uuid();
+  sent.user_id = user;
+  sent.status = JobStatus::processing;
+  sent.done = 1;
+  sent.total = 3;
+  sent.image_id = new_uuid();
+  sent.error = "a \"quoted\" error";
+  node_a->publish(Event{user, sent});
+  SessionEnd ended;
+  ended.before_epoch = 4;
+  ended.reason = "Session has ended";
+  node_a->publish(Event{user, ended});
+  ASSERT_TRUE(on_b.wait_for(2));
+  ASSERT_TRUE(on_a.wait_for(2));
+  for (auto* node : {&on_a, &on_b}) {
+    const JobEvent* job = nullptr;
+    const SessionEnd* end = nullptr;
+    auto seen = node->events();
+    for (const auto& e : seen) {
+      if (e.user_id != user) continue;
+      if (const auto* j = std::get_if<JobEvent>(&e.what)) job = j;
+      if (const auto* s = std::get_if<SessionEnd>(&e.what)) end = s;
+    }
+    ASSERT_NE(job, nullptr) << "the typed job event crossed Redis";
+    EXPECT_EQ(job->kind, sent.kind);
+    EXPECT_EQ(job->job_id, sent.job_id);
+    EXPECT_EQ(job->user_id, user);
+    EXPECT_EQ(job->status, sent.status);
+    EXPECT_EQ(job->done, 1);
+    EXPECT_EQ(job->total, 3);
+    EXPECT_EQ(job->image_id, sent.image_id);
+    EXPECT_EQ(job->error, sent.error);
+    ASSERT_NE(end, nullptr) << "the session event crossed Redis";
+    EXPECT_EQ(end->before_epoch, 4);
+    EXPECT_EQ(end->reason, "Session has ended");
+  }
   EXPECT_EQ(redis_channel(user), "ov:events:" + user);
+  EXPECT_EQ(redis_channel(user, true), "ov:events:" + user + ":session");
 }
 
 TEST(RedisBus, ManyPublishersEveryEventArrives) {
@@ -71,7 +103,7 @@ TEST(RedisBus, ManyPublishersEveryEventArrives) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&] {
-      for (int i = 0; i < kEach; ++i) sender->publish(Event{user, std::to_string(i)});
+      for (int i = 0; i < kEach; ++i) sender->publish(marked(user, std::to_string(i)));
     });
   for (auto& t : threads) t.join();
   EXPECT_TRUE(mine.wait_for(kThreads * kEach)) << mine.size();
@@ -96,12 +128,12 @@ TEST(RedisBus, ResubscribesAfterRedisRestarts) {
   ASSERT_TRUE(bus);
   Collector seen;
   auto sub = bus->subscribe(seen.handler());
-  bus->publish(Event{"u", "before"});
+  bus->publish(marked("u", "before"));
   ASSERT_TRUE(seen.wait_for(1));
 
   server->stop();
-  bus->publish(Event{"u", "while down"});  // logged, not thrown
-  std::this_thread::sleep_for(300ms);      // let the subscriber notice and retry a few times
+  bus->publish(marked("u", "while down"));  // logged, not thrown
+  std::this_thread::sleep_for(300ms);       // let the subscriber notice and retry a few times
   ASSERT_TRUE(server->restart());
 
   auto probe = cache::connect_redis(cache::RedisConfig{server->url(), 1, 2000});
@@ -111,9 +143,9 @@ TEST(RedisBus, ResubscribesAfterRedisRestarts) {
     std::this_thread::sleep_for(20ms);
   ASSERT_EQ(pattern_subscribers(**probe), 1) << "the bus did not resubscribe";
 
-  bus->publish(Event{"u", "after"});
+  bus->publish(marked("u", "after"));
   ASSERT_TRUE(seen.wait_for(2));
-  EXPECT_EQ(seen.events().back().json, "after");
+  EXPECT_EQ(marker(seen.events().back()), "after");
 }
 
 TEST(RedisBus, DestructionDoesNotHangWhileConnectedOrWhileRedisIsDown) {
@@ -149,9 +181,9 @@ TEST(RedisBus, AServerThatHangsUpIsNoticedAndSurvived) {
   while (pattern_subscribers(**admin) < 1 && Clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
   ASSERT_EQ(pattern_subscribers(**admin), 1);
-  bus->publish(Event{"u", "after kill"});
+  bus->publish(marked("u", "after kill"));
   ASSERT_TRUE(seen.wait_for(1));
-  EXPECT_EQ(seen.events()[0].json, "after kill");
+  EXPECT_EQ(marker(seen.events()[0]), "after kill");
 }
 
 }  // namespace

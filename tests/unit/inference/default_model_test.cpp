@@ -95,13 +95,13 @@ TEST_F(DefaultModel, MatchesStoredGoldens) {
   const auto text = read_bytes(test::source_dir() / "tests/data/golden/nanodet-m.txt");
   ASSERT_FALSE(text.empty());
   std::istringstream in(std::string(text.begin(), text.end()));
-  std::map<std::string, std::vector<Detection>> golden;
+  std::map<std::string, std::vector<DetectedObject>> golden;
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
     std::istringstream fields(line);
     std::string photo;
-    Detection d;
+    DetectedObject d;
     fields >> photo >> std::quoted(d.label) >> d.confidence >> d.box.x1 >> d.box.y1 >> d.box.x2 >>
         d.box.y2;
     ASSERT_TRUE(fields) << line;

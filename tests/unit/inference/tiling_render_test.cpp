@@ -49,7 +49,7 @@ DetectionResult sample() {
   r.width = 200;
   r.height = 100;
   r.inference_ms = 12.345;
-  Detection d;
+  DetectedObject d;
   d.class_id = 16;
   d.label = "dog \"rex\"";
   d.confidence = 0.87654f;

@@ -41,7 +41,7 @@ TEST_P(JobQueueContract, FirstInFirstOut) {
   for (int i = 0; i < 5; ++i) {
     auto job = take(q, "w1");
     ASSERT_TRUE(job.has_value()) << i;
-    EXPECT_EQ(job->detection_id, ids[i]);
+    EXPECT_EQ(job->job_id, ids[i]);
     EXPECT_EQ(job->attempt, 1);
     EXPECT_FALSE(job->exhausted);
     auto done = q.complete(*job);
@@ -99,7 +99,7 @@ TEST_P(JobQueueContract, FourThreadsClaimEachJobOnce) {
         auto done = queues[t]->complete(*job.value());
         if (!done || !done.value()) ++errors;
         std::lock_guard lock(mutex);
-        claimed.push_back(job.value()->detection_id);
+        claimed.push_back(job.value()->job_id);
       }
     });
   }
@@ -123,7 +123,7 @@ TEST_P(JobQueueContract, AnExpiredLeaseIsReclaimedWithTheNextAttempt) {
   std::this_thread::sleep_for(400ms);          // the holder never extends: it "crashed"
   auto second = take(q, "other", 1000ms);
   ASSERT_TRUE(second.has_value());
-  EXPECT_EQ(second->detection_id, id);
+  EXPECT_EQ(second->job_id, id);
   EXPECT_EQ(second->attempt, 2);
   EXPECT_FALSE(q.extend(*first).value());  // the first holder lost it
   EXPECT_FALSE(q.complete(*first).value());
@@ -202,7 +202,7 @@ TEST_P(JobQueueContract, RemoveForgetsQueuedAndClaimedJobs) {
   EXPECT_FALSE(q.remove(a).value());
   auto job = take(q, "w1");
   ASSERT_TRUE(job.has_value());
-  EXPECT_EQ(job->detection_id, b);
+  EXPECT_EQ(job->job_id, b);
   EXPECT_TRUE(q.remove(b).value());
   EXPECT_FALSE(q.extend(*job).value());
   EXPECT_FALSE(q.complete(*job).value());
@@ -243,8 +243,49 @@ TEST_P(JobQueueContract, ClaimWaitsForAJobToArrive) {
   auto job = take(q, "w1", 3000ms);
   producer.join();
   ASSERT_TRUE(job.has_value());
-  EXPECT_EQ(job->detection_id, id);
+  EXPECT_EQ(job->job_id, id);
   EXPECT_LT(Clock::now() - start, 2000ms);
+}
+
+// What the reconciler asks: where each job stands (waiting, running, a retry due later, dead,
+// absent), in the order asked.
+TEST_P(JobQueueContract, StatesTellWhereEachJobStands) {
+  QueueSettings s = fast();
+  s.max_attempts = 1;
+  s.visibility_timeout_s = 30;
+  JobQueue& q = make_queue(s);
+  std::string running = new_job_id();
+  std::string dead = new_job_id();
+  std::string waiting = new_job_id();
+  std::string absent = new_job_id();
+  ASSERT_TRUE(q.enqueue(running).ok());
+  ASSERT_TRUE(q.enqueue(dead).ok());
+  auto first = take(q, "w1");
+  ASSERT_TRUE(first && first->job_id == running);
+  auto second = take(q, "w2");
+  ASSERT_TRUE(second && second->job_id == dead);
+  ASSERT_TRUE(q.fail(*second, "it broke").value()) << "one attempt: dead";
+  ASSERT_TRUE(q.enqueue(waiting).ok());
+  auto states = q.states({waiting, running, dead, absent});
+  ASSERT_TRUE(states.ok()) << states.error().message;
+  ASSERT_EQ(states->size(), 4u);
+  EXPECT_EQ(states->at(0).kind, storage::QueueState::Kind::waiting);
+  EXPECT_EQ(states->at(1).kind, storage::QueueState::Kind::running);
+  EXPECT_EQ(states->at(2).kind, storage::QueueState::Kind::dead);
+  EXPECT_EQ(states->at(2).error, "it broke");
+  EXPECT_EQ(states->at(3).kind, storage::QueueState::Kind::absent);
+}
+
+TEST_P(JobQueueContract, ARetryDueLaterIsWaiting) {
+  QueueSettings s = fast();
+  s.retry_backoff_s = 30;
+  JobQueue& q = make_queue(s);
+  std::string id = new_job_id();
+  ASSERT_TRUE(q.enqueue(id).ok());
+  auto job = take(q, "w1");
+  ASSERT_TRUE(job.has_value());
+  ASSERT_FALSE(q.fail(*job, "transient").value());
+  EXPECT_EQ(q.states({id})->at(0).kind, storage::QueueState::Kind::waiting);
 }
 
 OV_QUEUE_BACKENDS(JobQueueContract);

@@ -92,14 +92,17 @@ class QueueTest : public ::testing::TestWithParam<std::string> {
     return *queues_.back();
   }
 
-  // A job id: a real detection for the database queue (the table references detections).
+  // A job id: a real job for the database queue (the table references jobs), made without a
+  // queue entry (its entry goes to the outbox) so that the test enqueues it.
   std::string new_job_id() {
     if (!db_) return new_uuid();
-    storage::Detection d;
+    Job d;
     d.user_id = user_id_;
-    auto made = db_->detections().create(d, {});
+    storage::QueueEntry elsewhere;
+    elsewhere.kind = storage::QueueEntry::Kind::outbox;
+    auto made = db_->jobs().create(d, {}, elsewhere);
     if (!made) throw std::runtime_error(made.error().message);
-    return made.value().detection.id;
+    return made.value().job.id;
   }
 
   std::unique_ptr<cache::Redis> redis_;

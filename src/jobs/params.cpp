@@ -1,8 +1,11 @@
-#include "worker/job_params.hpp"
+#include "jobs/params.hpp"
 
 #include <boost/json.hpp>
 
-namespace ov::worker {
+#include "inference/engine.hpp"
+#include "inference/options.hpp"
+
+namespace ov::jobs {
 namespace json = boost::json;
 
 std::string to_json(const JobParams& p) {
@@ -68,4 +71,17 @@ inference::DetectOptions detect_options(const JobParams& p) {
   return d;
 }
 
-}  // namespace ov::worker
+std::vector<ParamProblem> check_params(const JobParams& params, const inference::Engine& engine) {
+  std::vector<ParamProblem> problems;
+  const inference::ModelInfo* model = engine.find_model(params.model);
+  if (model == nullptr) {
+    problems.push_back({"model", "Unknown model: " + params.model});
+    return problems;
+  }
+  if (auto p = inference::check_options(detect_options(params), model->labels)) {
+    problems.push_back({p->field, p->message});
+  }
+  return problems;
+}
+
+}  // namespace ov::jobs

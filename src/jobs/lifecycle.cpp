@@ -1,0 +1,236 @@
+#include "jobs/lifecycle.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/ids.hpp"
+#include "events/bus.hpp"
+#include "files/file_store.hpp"
+#include "queue/job_queue.hpp"
+#include "storage/database.hpp"
+
+namespace ov::jobs {
+namespace {
+
+std::int64_t now() {
+  return now_ms();
+}
+
+}  // namespace
+
+Lifecycle::Lifecycle(storage::Database& db, queue::JobQueue& queue, files::FileStore& files,
+                     events::Bus& bus, Settings settings)
+    : db_(db), queue_(queue), files_(files), bus_(bus), settings_(std::move(settings)) {}
+
+void Lifecycle::publish(JobEventKind kind, const Job& job, JobStatus status, int done,
+                        std::optional<std::string> image_id, std::optional<std::string> error) {
+  JobEvent e;
+  e.kind = kind;
+  e.job_id = job.id;
+  e.user_id = job.user_id;
+  e.status = status;
+  e.done = done;
+  e.total = job.image_count;
+  e.image_id = std::move(image_id);
+  e.error = std::move(error);
+  bus_.publish(events::Event{job.user_id, std::move(e)});
+}
+
+// Files first (fsynced: a record never points at a file a crash took away), then the job, its
+// images and its queue entry in one transaction; whatever fails undoes what came before.
+Result<Job> Lifecycle::submit(const NewJob& request) {
+  auto& repo = db_.jobs();
+  if (repo.in_flight_for_user(request.user_id) >= settings_.max_in_flight_per_user) {
+    return Error{Errc::rate_limited,
+                 "Too many jobs in flight for this user; wait for some to finish"};
+  }
+  Job job;
+  job.id = new_uuid();
+  job.user_id = request.user_id;
+  job.name = request.name;
+  job.params_json = to_json(request.params);
+  std::vector<JobImage> images;
+  for (const auto& img : request.images) {
+    JobImage row;
+    row.id = new_uuid();
+    row.filename = img.filename;
+    row.content_type = img.content_type;
+    row.file_size = static_cast<std::int64_t>(img.bytes.size());
+    row.original_path = files::FileStore::key(job.id, row.id, "original", img.extension);
+    if (auto w = files_.write(row.original_path, img.bytes); !w) {
+      files_.remove_detection(job.id);
+      spdlog::error("job {}: cannot store an upload: {}", job.id, w.error().message);
+      if (w.error().code == Errc::no_space) {
+        return Error{Errc::no_space,
+                     "Not enough storage space to keep the upload; try again later"};
+      }
+      return Error{Errc::internal, "The upload could not be stored"};
+    }
+    images.push_back(std::move(row));
+  }
+  storage::QueueEntry entry;
+  entry.kind =
+      settings_.outbox ? storage::QueueEntry::Kind::outbox : storage::QueueEntry::Kind::table;
+  entry.max_attempts = settings_.max_attempts;
+  entry.max_depth = settings_.max_depth;
+  auto created = repo.create(job, images, entry);
+  if (!created) {
+    files_.remove_detection(job.id);
+    if (created.error().code == Errc::rate_limited) {
+      return Error{Errc::rate_limited, "The detection queue is full; try again shortly"};
+    }
+    return created.error();
+  }
+  const Job& stored = created->job;
+  publish(JobEventKind::queued, stored, JobStatus::queued, 0);
+  if (settings_.outbox) {
+    // After the commit: the job reaches Redis now, or the reconciler publishes its outbox row.
+    auto queued = queue_.enqueue(stored.id);
+    if (!queued && queued.error().code == Errc::rate_limited) {
+      (void)repo.remove(stored.id);
+      files_.remove_detection(stored.id);
+      return Error{Errc::rate_limited, "The detection queue is full; try again shortly"};
+    }
+    if (queued || queued.error().code == Errc::conflict) {
+      (void)repo.outbox_done(stored.id);
+    } else {
+      spdlog::warn("job {}: not in the queue yet ({}); the reconciler will put it there", stored.id,
+                   queued.error().message);
+    }
+  }
+  queue_.wake();
+  if (settings_.wake_workers) settings_.wake_workers();
+  return stored;
+}
+
+Result<std::optional<RunningJob>> Lifecycle::start(const std::string& job_id) {
+  auto& repo = db_.jobs();
+  auto fence = repo.start(job_id, now());
+  if (!fence) return fence.error();
+  if (!fence.value()) return std::optional<RunningJob>();
+  auto job = repo.find(job_id);
+  if (!job) return std::optional<RunningJob>();  // deleted meanwhile
+  RunningJob run;
+  run.job = std::move(*job);
+  run.fence = *fence.value();
+  run.images = repo.images(job_id);
+  run.deadline = std::chrono::steady_clock::now() + settings_.timeout;
+  if (run.job.started_at_ms) {
+    // A retried job keeps the deadline of its first start.
+    auto spent = std::chrono::milliseconds(now() - *run.job.started_at_ms);
+    run.deadline -= std::min<std::chrono::steady_clock::duration>(spent, settings_.timeout);
+  }
+  auto params = params_from_json(run.job.params_json);
+  if (!params) {
+    (void)fail(job_id, "The job's parameters cannot be read: " + params.error().message);
+    return std::optional<RunningJob>();
+  }
+  run.params = std::move(params.value());
+  int done = 0;
+  for (const auto& img : run.images) done += img.processed ? 1 : 0;
+  publish(JobEventKind::started, run.job, JobStatus::processing, done);
+  return std::optional<RunningJob>(std::move(run));
+}
+
+Result<Recorded> Lifecycle::record_image(RunningJob& run, const JobImage& image, ImageWork work) {
+  storage::ImageOutcome outcome;
+  outcome.image_id = image.id;
+  outcome.width = work.width;
+  outcome.height = work.height;
+  outcome.error = std::move(work.error);
+  if (!outcome.error && !work.annotated.empty()) {
+    std::string key =
+        files::FileStore::key(run.job.id, image.id, "annotated", work.annotated_extension);
+    if (auto w = files_.write(key, work.annotated); w) {
+      outcome.annotated_path = key;
+    } else {
+      // The image fails visibly rather than completing without its annotated file.
+      spdlog::error("job {}: image {}: {}", run.job.id, image.id, w.error().message);
+      outcome.error = w.error().code == Errc::no_space
+                          ? "Not enough storage space for the annotated image"
+                          : "The annotated image could not be stored";
+    }
+  }
+  if (!outcome.error) outcome.objects = std::move(work.objects);
+  auto saved = db_.jobs().save_image(outcome, run.fence);
+  if (!saved) return saved.error();
+  switch (saved.value()) {
+    case storage::Saved::saved: {
+      int done = 0;
+      for (auto& img : run.images) {
+        if (img.id == image.id) img.processed = true;
+        done += img.processed ? 1 : 0;
+      }
+      publish(JobEventKind::progress, run.job, JobStatus::processing, done, image.id,
+              outcome.error);
+      return Recorded::saved;
+    }
+    case storage::Saved::duplicate:
+      return Recorded::duplicate;
+    case storage::Saved::stale:
+      // Not this worker's job any more. Deleted meanwhile: the delete removed the files it knew
+      // of, this one was written after, and nothing must stay behind.
+      if (!db_.jobs().find(run.job.id)) files_.remove_detection(run.job.id);
+      return Recorded::stale;
+  }
+  return Recorded::stale;
+}
+
+Result<bool> Lifecycle::finish(const RunningJob& run) {
+  auto& repo = db_.jobs();
+  auto images = repo.images(run.job.id);
+  int failures = 0;
+  std::optional<std::string> first_error;
+  for (const auto& img : images) {
+    if (img.error) {
+      ++failures;
+      if (!first_error) first_error = img.error;
+    }
+  }
+  const bool failed = !images.empty() && failures == static_cast<int>(images.size());
+  const JobStatus status = failed ? JobStatus::failed : JobStatus::completed;
+  std::optional<std::string> error;
+  if (failed) error = first_error;
+  auto finished = repo.finish(run.job.id, run.fence, status, error, now());
+  if (!finished) return finished.error();
+  if (finished.value()) {
+    publish(failed ? JobEventKind::failed : JobEventKind::completed, run.job, status,
+            static_cast<int>(images.size()), std::nullopt, error);
+  }
+  return finished.value();
+}
+
+Result<bool> Lifecycle::fail(const std::string& job_id, const std::string& error) {
+  auto& repo = db_.jobs();
+  auto failed = repo.fail(job_id, error, now());
+  if (!failed) return failed.error();
+  if (failed.value()) {
+    (void)queue_.remove(job_id);
+    if (auto job = repo.find(job_id)) {
+      publish(JobEventKind::failed, *job, JobStatus::failed, job->processed_count, std::nullopt,
+              error);
+    }
+  }
+  return failed.value();
+}
+
+Result<JobStatus> Lifecycle::cancel(const Job& job) {
+  auto before = db_.jobs().cancel(job.id, now());
+  if (!before) return before.error();
+  if (!is_final(before.value())) {
+    (void)queue_.remove(job.id);  // a queued job never runs; a running one stops
+    auto current = db_.jobs().find(job.id);
+    publish(JobEventKind::cancelled, job, JobStatus::cancelled,
+            current ? current->processed_count : job.processed_count);
+  }
+  return before.value();
+}
+
+Result<void> Lifecycle::remove(const Job& job) {
+  auto removed = db_.jobs().remove(job.id);
+  if (!removed) return removed.error();
+  (void)queue_.remove(job.id);
+  files_.remove_detection(job.id);
+  return {};
+}
+
+}  // namespace ov::jobs

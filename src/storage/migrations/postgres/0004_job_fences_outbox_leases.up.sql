@@ -1,0 +1,20 @@
+-- A job's fence: raised each time a worker starts it; a worker's writes carry the fence it was
+-- given, so a worker that lost its job (another started it) cannot write any more.
+ALTER TABLE detections ADD COLUMN fence bigint NOT NULL DEFAULT 0;
+CREATE INDEX detections_status_updated_at_idx ON detections (status, updated_at);
+
+-- The scaled shape's outbox: a job's queue entry, written in the job's transaction and
+-- published to Redis after the commit (the row goes once it is published).
+CREATE TABLE job_outbox (
+  detection_id uuid PRIMARY KEY REFERENCES detections (id) ON DELETE CASCADE,
+  created_at   timestamptz NOT NULL
+);
+CREATE INDEX job_outbox_created_at_idx ON job_outbox (created_at);
+
+-- Named leases with fencing tokens (one holder at a time across processes).
+CREATE TABLE leases (
+  name       text PRIMARY KEY,
+  holder     text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  fence      bigint NOT NULL DEFAULT 1
+);
