@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PRESET ?= release
 BUILD_DIR := $(if $(filter debug,$(PRESET)),build-debug,build)
 
-.PHONY: run test setup build build-debug unit bench format tidy clean
+.PHONY: run test setup build build-debug unit bench fuzz format tidy clean
 
 run: setup build
 	./build/objectvision serve
@@ -27,6 +27,11 @@ unit: build
 bench: setup build
 	scripts/bench.sh
 
+# libFuzzer targets (clang-15, ASan + UBSan, build-fuzz/), FUZZ_SECONDS each; see scripts/fuzz.sh.
+FUZZ_SECONDS ?= 300
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run
+
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
@@ -34,4 +39,4 @@ tidy:
 	git ls-files 'src/*.cpp' | xargs clang-tidy -p build --quiet
 
 clean:
-	rm -rf build build-debug build-tsan
+	rm -rf build build-debug build-fuzz build-tsan

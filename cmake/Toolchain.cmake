@@ -32,3 +32,14 @@ if(OV_TSAN)
   add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -O1 -g)
   add_link_options(-fsanitize=thread)
 endif()
+
+# The fuzz preset (clang): every library carries libFuzzer's coverage instrumentation and
+# ASan + UBSan; only the targets in fuzz/ link libFuzzer's main (-fsanitize=fuzzer).
+if(OV_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "OV_FUZZ needs clang (cmake --preset fuzz uses clang++-15)")
+  endif()
+  add_compile_options(-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

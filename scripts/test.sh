@@ -217,6 +217,14 @@ else
   fi
 fi
 
+# libFuzzer targets (fuzz/, clang-15 with ASan + UBSan, build-fuzz/): each replays its
+# regressions, then fuzzes for FUZZ_SMOKE_SECONDS (20 s); `make fuzz` runs them longer.
+if [[ ${OV_SKIP_SANITIZE:-0} == 1 ]]; then
+  skip "fuzz (smoke)" "OV_SKIP_SANITIZE=1"
+else
+  step "fuzz (smoke)" scripts/fuzz.sh smoke
+fi
+
 for shape in embedded scaled; do
   if passed "build (release)" && ((servers_up)); then
     step "black-box ($shape)" blackbox "$shape"

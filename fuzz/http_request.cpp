@@ -1,0 +1,133 @@
+// The request path from raw bytes to the handlers: HTTP/1.1 bytes (one or more pipelined
+// requests) through Boost.Beast's request_parser with the server's header and body limits,
+// turned into ov::http::Request as the server does, then the real pipeline and route table
+// (see http_harness.hpp). The server's answers before a request is complete (400, 413, 431)
+// go through finish_rejected. No answer may be a 500: malformed input is the client's fault.
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/cidr.hpp"
+#include "fuzz/fuzz_check.hpp"
+#include "fuzz/http_harness.hpp"
+#include "http/client_address.hpp"
+#include "http/middleware.hpp"
+
+namespace {
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using BeastRequest = bhttp::request<bhttp::string_body>;
+
+constexpr int kMaxRequestsPerInput = 8;
+
+ov::fuzz::HttpHarness* harness = nullptr;  // built once (see LLVMFuzzerInitialize)
+
+// The connection's peer is a trusted proxy, so that Forwarded and X-Forwarded-For are read as
+// the server reads them; the address they give must be the peer or a canonical IP address.
+std::string client_ip(const ov::http::Headers& headers) {
+  static const std::string peer = "192.0.2.1";
+  static const auto trusted = ov::parse_cidrs("192.0.2.0/24, 10.0.0.0/8, fd00::/8, ::1");
+  FUZZ_CHECK(trusted.has_value(), "TRUSTED_PROXIES");
+  std::string ip = ov::http::client_address(peer, headers, *trusted);
+  if (ip != peer) {
+    auto parsed = ov::parse_ip_address(ip);
+    FUZZ_CHECK(parsed && ov::to_string(*parsed) == ip, ip);
+  }
+  return ip;
+}
+
+// As server.cpp does it, with the placeholders of http_harness.hpp replaced.
+ov::http::Request header_only(const BeastRequest& in) {
+  ov::http::Request r;
+  r.method = std::string(in.method_string());
+  r.target = harness->substitute(std::string(in.target()));
+  ov::http::split_target(r.target, r.path, r.query);
+  for (const auto& field : in) {
+    r.headers.add(std::string(field.name_string()),
+                  harness->substitute(std::string(field.value())));
+  }
+  r.client_ip = client_ip(r.headers);
+  return r;
+}
+
+// OV_FUZZ_TRACE=1 prints each answer (for checking what the seeds reach).
+const bool trace = std::getenv("OV_FUZZ_TRACE") != nullptr;
+
+void check(const ov::http::Request& request, const ov::http::Response& response) {
+  if (trace) {
+    std::fprintf(stderr, "%d %s %s %.200s\n", response.status, request.method.c_str(),
+                 request.target.c_str(), response.body.c_str());
+  }
+  FUZZ_CHECK(response.status >= 100 && response.status < 600, response.body);
+  FUZZ_CHECK(response.status != 500, response.body);
+  FUZZ_CHECK(response.headers.has("X-Request-ID"), response.body);
+}
+
+void reject(int status, std::string_view detail, const ov::http::Request& request) {
+  ov::http::Response response = ov::http::error_response(status, detail);
+  harness->finish_rejected(request, response);
+  check(request, response);
+}
+
+// Parses and answers one request from the front of `input`; false when the connection would
+// end here (an error answer, Connection: close, or the bytes ran out mid-request).
+bool serve_one(std::string_view& input) {
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(harness->max_header_bytes()));
+  parser.body_limit(harness->max_body_bytes());
+  parser.eager(true);
+  beast::error_code ec;
+  std::size_t used = 0;
+  while (!parser.is_done()) {
+    if (used == input.size()) {
+      ec = bhttp::error::need_more;
+      break;
+    }
+    std::size_t n = parser.put(boost::asio::buffer(input.data() + used, input.size() - used), ec);
+    used += n;
+    if (ec == bhttp::error::need_more && n > 0) ec = {};
+    if (ec) break;
+  }
+  input.remove_prefix(used);
+  if (ec == bhttp::error::need_more) return false;  // the client went away mid-request
+  if (ec == bhttp::error::header_limit) {
+    reject(431, "Request Header Fields Too Large", {});
+    return false;
+  }
+  if (ec == bhttp::error::body_limit) {
+    reject(413, "Request body too large",
+           parser.is_header_done() ? header_only(parser.get()) : ov::http::Request{});
+    return false;
+  }
+  if (ec) {
+    reject(400, "Bad Request", {});
+    return false;
+  }
+  BeastRequest message = parser.release();
+  bool keep_alive = message.keep_alive();
+  ov::http::Request request = header_only(message);
+  request.body = harness->substitute(std::move(message.body()));
+  check(request, harness->handle(request));
+  return keep_alive;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  harness = new ov::fuzz::HttpHarness();
+  // libFuzzer ends with exit(): the harness goes first, removing its temporary folder.
+  std::atexit([] { delete harness; });
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  harness->refresh_accounts();
+  std::string_view input = ov::fuzz::as_text(data, size);
+  for (int i = 0; i < kMaxRequestsPerInput && !input.empty(); ++i) {
+    if (!serve_one(input)) break;
+  }
+  return 0;
+}
