@@ -3,7 +3,7 @@
 // and to the size the probe read (EXIF orientation may swap the sides). Input: an image file.
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <string>
 
 #include <opencv2/core/mat.hpp>
 
@@ -15,10 +15,11 @@ namespace {
 
 constexpr std::int64_t kMaxPixels = 256 * 256;  // small: a lying header shows at once
 
-bool same_size(const ov::inference::ImageHeader& h, const cv::Mat& m) {
-  auto w = static_cast<std::int64_t>(m.cols);
-  auto h_ = static_cast<std::int64_t>(m.rows);
-  return (w == h.width && h_ == h.height) || (w == h.height && h_ == h.width);
+bool same_size(const ov::inference::ImageHeader& header, const cv::Mat& image) {
+  auto cols = static_cast<std::int64_t>(image.cols);
+  auto rows = static_cast<std::int64_t>(image.rows);
+  return (cols == header.width && rows == header.height) ||
+         (cols == header.height && rows == header.width);
 }
 
 }  // namespace
@@ -40,12 +41,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto image = ov::inference::decode_image(bytes, kMaxPixels);
   if (!image) return 0;
   const cv::Mat& m = image.value();
-  auto pixels = static_cast<std::int64_t>(m.cols) * m.rows;
-  FUZZ_CHECK(pixels <= kMaxPixels, fmt::format("{} header {}x{} decoded to {}x{}",
-                                               ov::inference::to_string(checked->format),
-                                               checked->width, checked->height, m.cols, m.rows));
-  FUZZ_CHECK(same_size(*checked, m), fmt::format("{} header {}x{} decoded to {}x{}",
-                                                 ov::inference::to_string(checked->format),
-                                                 checked->width, checked->height, m.cols, m.rows));
+  const std::string what =
+      fmt::format("{} header {}x{} decoded to {}x{}", ov::inference::to_string(checked->format),
+                  checked->width, checked->height, m.cols, m.rows);
+  FUZZ_CHECK(static_cast<std::int64_t>(m.cols) * m.rows <= kMaxPixels, what);
+  FUZZ_CHECK(same_size(*checked, m), what);
   return 0;
 }
