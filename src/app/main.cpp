@@ -1,4 +1,5 @@
 // objectvision: the one binary. Loads the configuration, then runs a subcommand.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,6 +16,11 @@ extern char** environ;
 
 int main(int argc, char** argv) {
   using namespace ov;
+  // glibc gives threads up to 8 malloc arenas per core, each reserving 64 MiB of address
+  // space: a process of many short-lived threads grows its virtual size in steps of 64 MiB,
+  // which an address-space or container limit (and the memory budget of an image, read from
+  // them) then sees as used. Four arenas serve two cores' worth of allocating threads.
+  ::mallopt(M_ARENA_MAX, 4);
   auto loaded = config::load(config::read_vars(".", environ));
   if (loaded) {
     // OpenCV reads its own decoder pixel limit once, when its library loads: the limit has to

@@ -9,11 +9,6 @@
 namespace ov::jobs {
 namespace {
 
-// An outbox row younger than this is being published by its request right now.
-constexpr std::int64_t kOutboxGraceMs = 2'000;
-// A job updated more recently than this may be between two steps (committed, not enqueued
-// yet; claimed, not started yet): left alone this round.
-constexpr std::int64_t kQuietMs = 10'000;
 constexpr int kBatch = 500;
 
 }  // namespace
@@ -22,10 +17,11 @@ Result<ReconcileReport> Lifecycle::reconcile() {
   ReconcileReport report;
   auto& repo = db_.jobs();
   const std::int64_t started = now_ms();
+  const std::int64_t quiet_ms = settings_.quiet.count();
 
   // 1. Outbox rows a request committed but could not publish (a crash, Redis away).
   if (settings_.outbox) {
-    auto pending = repo.outbox(started - kOutboxGraceMs, kBatch);
+    auto pending = repo.outbox(started - settings_.outbox_grace.count() + 1, kBatch);
     if (!pending) return pending.error();
     for (const auto& id : pending.value()) {
       auto queued = queue_.enqueue(id);
@@ -40,14 +36,14 @@ Result<ReconcileReport> Lifecycle::reconcile() {
 
   // 2. Unfinished jobs: past their deadline -> failed; lost by the queue -> back in it; dead in
   //    the queue -> failed with the queue's last error.
-  auto unfinished = repo.unfinished(started - kQuietMs, kBatch);
+  auto unfinished = repo.unfinished(started - quiet_ms + 1, kBatch);
   if (!unfinished) return unfinished.error();
   const std::int64_t deadline_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(settings_.timeout).count();
   std::vector<std::string> ids;
   for (const auto& job : unfinished.value()) {
     if (job.status == JobStatus::processing && job.started_at_ms &&
-        started - *job.started_at_ms > deadline_ms + kQuietMs) {
+        started - *job.started_at_ms >= deadline_ms + quiet_ms) {
       if (auto failed = fail(job.id, "Job timed out"); failed && failed.value()) {
         ++report.timed_out;
       }
