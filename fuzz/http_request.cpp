@@ -9,6 +9,7 @@
 
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json.hpp>
 
 #include "core/cidr.hpp"
 #include "fuzz/fuzz_check.hpp"
@@ -53,6 +54,22 @@ ov::http::Request header_only(const BeastRequest& in) {
   return r;
 }
 
+// A JSON answer is valid JSON, and an error is {"detail": ...} (health checks and the DeepStack
+// route answer in their own shapes).
+void check_json_body(const ov::http::Request& request, const ov::http::Response& response) {
+  auto type = response.headers.get("Content-Type");
+  if (!type || !type->starts_with("application/json") || response.headers.has("Content-Encoding")) {
+    return;
+  }
+  boost::json::error_code ec;
+  boost::json::value body = boost::json::parse(response.body, ec);
+  FUZZ_CHECK(!ec, response.body);
+  if (response.status >= 400 && !request.path.starts_with("/v1/vision/") &&
+      !request.path.starts_with("/health")) {
+    FUZZ_CHECK(body.is_object() && body.as_object().contains("detail"), response.body);
+  }
+}
+
 // OV_FUZZ_TRACE=1 prints each answer (for checking what the seeds reach).
 const bool trace = std::getenv("OV_FUZZ_TRACE") != nullptr;
 
@@ -64,6 +81,7 @@ void check(const ov::http::Request& request, const ov::http::Response& response)
   FUZZ_CHECK(response.status >= 100 && response.status < 600, response.body);
   FUZZ_CHECK(response.status != 500, response.body);
   FUZZ_CHECK(response.headers.has("X-Request-ID"), response.body);
+  check_json_body(request, response);
 }
 
 void reject(int status, std::string_view detail, const ov::http::Request& request) {

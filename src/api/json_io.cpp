@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 namespace ov::api {
 namespace json = boost::json;
@@ -13,7 +14,7 @@ json::object make_error(std::string_view where, std::string_view field, std::str
                         std::string_view type) {
   json::array loc{json::string(where)};
   if (!field.empty()) loc.emplace_back(json::string(field));
-  return json::object{{"loc", std::move(loc)}, {"msg", msg}, {"type", type}};
+  return json::object{{"loc", std::move(loc)}, {"msg", to_valid_utf8(msg)}, {"type", type}};
 }
 
 }  // namespace
@@ -90,7 +91,8 @@ void Validator::error(std::string_view field, std::string_view msg, std::string_
   if (!field.empty()) loc.emplace_back(json::string(field));
   Validator* root = this;  // nested validators report to the outermost one
   while (root->parent_) root = root->parent_;
-  root->errors_.emplace_back(json::object{{"loc", std::move(loc)}, {"msg", msg}, {"type", type}});
+  root->errors_.emplace_back(
+      json::object{{"loc", std::move(loc)}, {"msg", to_valid_utf8(msg)}, {"type", type}});
 }
 
 void Validator::throw_if_failed() const {

@@ -8,6 +8,7 @@
 #include "api/json_io.hpp"
 #include "core/error.hpp"
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 #include "inference/engine.hpp"
 #include "inference/image_probe.hpp"
 #include "inference/tiling.hpp"
@@ -66,6 +67,14 @@ bool boolean(std::string_view field, const std::string& text) {
   throw_validation("body", field, "Input should be a valid boolean", "bool_parsing");
 }
 
+// A text field, trimmed: answers echo it and the database stores it, so UTF-8 only.
+std::string text_field(std::string_view field, const std::string& value) {
+  if (!is_valid_utf8(value)) {
+    throw_validation("body", field, "Input should be a valid UTF-8 string", "string_unicode");
+  }
+  return trim(value);
+}
+
 void apply_field(const std::string& name, const std::string& value, Upload& up) {
   auto& p = up.params;
   if (name == "confidence") {
@@ -75,7 +84,8 @@ void apply_field(const std::string& name, const std::string& value, Upload& up) 
   } else if (name == "max_detections") {
     p.max_detections = integer(name, value);
   } else if (name == "classes") {
-    std::string_view rest = value;
+    const std::string all = text_field(name, value);
+    std::string_view rest = all;
     while (!rest.empty()) {
       auto comma = rest.find(',');
       std::string item = trim(rest.substr(0, comma));
@@ -83,11 +93,11 @@ void apply_field(const std::string& name, const std::string& value, Upload& up) 
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   } else if (name == "model") {
-    p.model = trim(value);
+    p.model = text_field(name, value);
   } else if (name == "annotate") {
     p.annotate = boolean(name, value);
   } else if (name == "name") {
-    up.name = trim(value);
+    up.name = text_field(name, value);
     if (up.name.size() > 200) {
       throw_validation("body", "name", "String should have at most 200 characters",
                        "string_too_long");
@@ -150,8 +160,12 @@ UploadedImage check_image_part(const http::FormPart& part, std::string_view fiel
     }
   }
   auto info = format_info(header->format);
-  return UploadedImage{
-      part.filename.value_or(""), info.mime, info.ext, part.data, header->width, header->height};
+  return UploadedImage{to_valid_utf8(part.filename.value_or("")),
+                       info.mime,
+                       info.ext,
+                       part.data,
+                       header->width,
+                       header->height};
 }
 
 Upload parse_upload(const http::Request& request, UploadKind kind, const config::Config& config,

@@ -2,12 +2,25 @@
 
 #include <fmt/format.h>
 
+#include "core/utf8.hpp"
+
 namespace ov {
 
 std::string json_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);
-  for (unsigned char c : text) {
+  for (std::size_t at = 0; at < text.size(); ++at) {
+    const auto c = static_cast<unsigned char>(text[at]);
+    if (c >= 0x80) {  // JSON is UTF-8: an ill-formed byte becomes U+FFFD
+      std::size_t n = utf8_sequence_length(text, at);
+      if (n == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(text.substr(at, n));
+        at += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";

@@ -19,7 +19,8 @@ std::string_view trim_blanks(std::string_view s);
 // Splits on `separator`, trims spaces and tabs from each item and drops the empty ones.
 std::vector<std::string_view> split_list(std::string_view text, char separator);
 
-// Escapes text for the inside of a JSON string literal (no surrounding quotes).
+// Escapes text for the inside of a JSON string literal (no surrounding quotes); bytes that are
+// not well-formed UTF-8 become \ufffd.
 std::string json_escape(std::string_view text);
 
 }  // namespace ov
