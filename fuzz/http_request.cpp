@@ -97,18 +97,11 @@ bool serve_one(std::string_view& input) {
   parser.header_limit(static_cast<std::uint32_t>(harness->max_header_bytes()));
   parser.body_limit(harness->max_body_bytes());
   parser.eager(true);
+  // Eager: one call parses all that it can; need_more means the rest of the input is not enough
+  // (parsing again without more bytes is a misuse that Beast asserts on).
   beast::error_code ec;
-  std::size_t used = 0;
-  while (!parser.is_done()) {
-    if (used == input.size()) {
-      ec = bhttp::error::need_more;
-      break;
-    }
-    std::size_t n = parser.put(boost::asio::buffer(input.data() + used, input.size() - used), ec);
-    used += n;
-    if (ec == bhttp::error::need_more && n > 0) ec = {};
-    if (ec) break;
-  }
+  std::size_t used = parser.put(boost::asio::buffer(input.data(), input.size()), ec);
+  if (!ec && !parser.is_done()) ec = bhttp::error::need_more;
   input.remove_prefix(used);
   if (ec == bhttp::error::need_more) return false;  // the client went away mid-request
   if (ec == bhttp::error::header_limit) {
