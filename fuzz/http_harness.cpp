@@ -238,6 +238,14 @@ http::Response HttpHarness::handle(const http::Request& request) const {
   return impl_->pipeline->handle(request);
 }
 
+http::Admission HttpHarness::admit(const http::Request& head) const {
+  return impl_->pipeline->admit(head);
+}
+
+http::Response HttpHarness::run(const http::Request& request, http::Admission admission) const {
+  return impl_->pipeline->run(request, std::move(admission));
+}
+
 void HttpHarness::finish_rejected(const http::Request& request, http::Response& response) const {
   impl_->pipeline->finish_rejected(request, response);
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http.hpp>
@@ -90,38 +91,58 @@ void reject(int status, std::string_view detail, const ov::http::Request& reques
   check(request, response);
 }
 
-// Parses and answers one request from the front of `input`; false when the connection would
-// end here (an error answer, Connection: close, or the bytes ran out mid-request).
+// Answers a parse error as the server does; false: the connection ends.
+bool parse_failed(const beast::error_code& ec, const ov::http::Request& head) {
+  if (ec == bhttp::error::need_more) return false;  // the client went away mid-request
+  if (ec == bhttp::error::header_limit) {
+    reject(431, "Request Header Fields Too Large", head);
+  } else if (ec == bhttp::error::body_limit) {
+    reject(413, "Request body too large", head);
+  } else {
+    reject(400, "Bad Request", head);
+  }
+  return false;
+}
+
+// Parses and answers one request from the front of `input` as the server does: the request
+// line and headers first; a request with a body is admitted (route, rate limits, credentials)
+// before its body is parsed. False when the connection would end here (an error answer,
+// Connection: close, or the bytes ran out mid-request).
 bool serve_one(std::string_view& input) {
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(harness->max_header_bytes()));
   parser.body_limit(harness->max_body_bytes());
-  parser.eager(true);
-  // Eager: one call parses all that it can; need_more means the rest of the input is not enough
-  // (parsing again without more bytes is a misuse that Beast asserts on).
+  // One put parses the header (not eager) or all of the body (eager); need_more means the rest
+  // of the input is not enough (parsing again without more bytes is a misuse Beast asserts on).
+  auto put = [&](bool eager, beast::error_code& ec) {
+    parser.eager(eager);
+    input.remove_prefix(parser.put(boost::asio::buffer(input.data(), input.size()), ec));
+  };
   beast::error_code ec;
-  std::size_t used = parser.put(boost::asio::buffer(input.data(), input.size()), ec);
-  if (!ec && !parser.is_done()) ec = bhttp::error::need_more;
-  input.remove_prefix(used);
-  if (ec == bhttp::error::need_more) return false;  // the client went away mid-request
-  if (ec == bhttp::error::header_limit) {
-    reject(431, "Request Header Fields Too Large", {});
-    return false;
+  put(false, ec);
+  if (!ec && !parser.is_header_done()) ec = bhttp::error::need_more;
+  if (ec) return parse_failed(ec, {});
+  ov::http::Request head = header_only(parser.get());
+  if (auto length = parser.content_length(); length && *length > harness->max_body_bytes()) {
+    return parse_failed(bhttp::error::body_limit, head);
   }
-  if (ec == bhttp::error::body_limit) {
-    reject(413, "Request body too large",
-           parser.is_header_done() ? header_only(parser.get()) : ov::http::Request{});
-    return false;
-  }
-  if (ec) {
-    reject(400, "Bad Request", {});
-    return false;
+  std::optional<ov::http::Admission> admission;
+  if (!parser.is_done()) {
+    admission = harness->admit(head);
+    if (admission->rejection) {
+      check(head, *admission->rejection);
+      return false;
+    }
+    put(true, ec);
+    if (!ec && !parser.is_done()) ec = bhttp::error::need_more;
+    if (ec) return parse_failed(ec, head);
   }
   BeastRequest message = parser.release();
   bool keep_alive = message.keep_alive();
-  ov::http::Request request = header_only(message);
+  ov::http::Request request = std::move(head);
   request.body = harness->substitute(std::move(message.body()));
-  check(request, harness->handle(request));
+  check(request,
+        admission ? harness->run(request, std::move(*admission)) : harness->handle(request));
   return keep_alive;
 }
 
