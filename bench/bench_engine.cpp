@@ -4,6 +4,13 @@
 //     interleaved in rounds: the overhead ratio, median and spread;
 //  2. images per second with 1 and 2 concurrent callers, with and without the batcher.
 // Usage: bench_engine [--photo PATH] [--models DIR] [--rounds N] [--seconds S]
+//
+// --raw MODEL.onnx: only the raw ONNX Runtime reference that bench/detect_ratio.py sets the API
+// against, as key=value lines: the median Session::Run latency with --threads intra-op threads
+// (--runs calls), then images/s for each way of filling the cores (one session with every
+// thread; several callers on one session; one single-threaded session per core), --seconds
+// each, and the best of them.
+// Usage: bench_engine --raw MODEL.onnx [--photo PATH] [--threads T] [--runs N] [--seconds S]
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
@@ -13,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <thread>
@@ -37,6 +45,64 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// One Ort::Session on a model, fed a fixed, already preprocessed photo: the raw reference.
+// Run() may be called from several threads at once (ONNX Runtime allows concurrent runs).
+class RawRunner {
+ public:
+  RawRunner(Ort::Env& env, const std::string& model, int threads, const cv::Mat& photo,
+            const ov::inference::Normalization& norm)
+      : session_(env, model.c_str(), options(threads)) {
+    Ort::AllocatorWithDefaultOptions alloc;
+    names_.push_back(session_.GetInputNameAllocated(0, alloc));
+    in_name_ = names_.back().get();
+    for (std::size_t i = 0; i < session_.GetOutputCount(); ++i) {
+      names_.push_back(session_.GetOutputNameAllocated(i, alloc));
+      out_names_.push_back(names_.back().get());
+    }
+    auto dims = session_.GetInputTypeInfo(0).GetTensorTypeAndShapeInfo().GetShape();
+    height_ = dims.size() == 4 && dims[2] > 0 ? static_cast<int>(dims[2]) : 640;
+    width_ = dims.size() == 4 && dims[3] > 0 ? static_cast<int>(dims[3]) : 640;
+    tensor_.resize(static_cast<std::size_t>(3) * width_ * height_);
+    ov::inference::preprocess(photo, width_, height_, norm, tensor_.data());
+    const std::int64_t shape[] = {1, 3, height_, width_};
+    auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    input_ = Ort::Value::CreateTensor<float>(memory, tensor_.data(), tensor_.size(), shape, 4);
+  }
+
+  std::size_t run() {
+    auto out = session_.Run(Ort::RunOptions{nullptr}, &in_name_, &input_, 1, out_names_.data(),
+                            out_names_.size());
+    return out.size();
+  }
+
+  int width() const { return width_; }
+  int height() const { return height_; }
+
+ private:
+  // The server's settings: spinning off, one inter-op thread, every graph optimisation.
+  static Ort::SessionOptions options(int threads) {
+    Ort::SessionOptions so;
+    so.SetIntraOpNumThreads(threads);
+    so.SetInterOpNumThreads(1);
+    so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+    so.AddConfigEntry("session.intra_op.allow_spinning", "0");
+    return so;
+  }
+
+  Ort::Session session_;
+  std::vector<Ort::AllocatedStringPtr> names_;  // owns the strings below
+  const char* in_name_ = nullptr;
+  std::vector<const char*> out_names_;
+  int width_ = 0, height_ = 0;
+  std::vector<float> tensor_;
+  Ort::Value input_{nullptr};
+};
+
+ov::inference::Normalization normalization(ov::inference::Family family) {
+  if (family != ov::inference::Family::nanodet) return {};  // YOLO: RGB / 255, pad 114
+  return {false, {103.53f, 116.28f, 123.675f}, {57.375f, 57.12f, 58.395f}, 0};
+}
+
 std::unique_ptr<Engine> load(const std::string& models, int batch) {
   EngineSettings s;
   s.models_dir = models;
@@ -57,35 +123,10 @@ void overhead(const std::string& models, const std::vector<std::uint8_t>& photo,
   const auto info = engine->models().front();
 
   Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "bench");
-  Ort::SessionOptions so;
-  so.SetIntraOpNumThreads(2);
-  so.SetInterOpNumThreads(1);
-  so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-  so.AddConfigEntry("session.intra_op.allow_spinning", "0");
-  Ort::Session session(env, info.path.c_str(), so);
-  Ort::AllocatorWithDefaultOptions alloc;
-  auto in_name = session.GetInputNameAllocated(0, alloc);
-  std::vector<Ort::AllocatedStringPtr> out_holders;
-  std::vector<const char*> out_names;
-  for (std::size_t i = 0; i < session.GetOutputCount(); ++i) {
-    out_holders.push_back(session.GetOutputNameAllocated(i, alloc));
-    out_names.push_back(out_holders.back().get());
-  }
-  const char* in_names[] = {in_name.get()};
   // The same photo's tensor (preprocessed once, outside the timing).
-  cv::Mat image = cv::imread(photo_path, cv::IMREAD_COLOR);
-  std::vector<float> tensor(3 * info.input_width * info.input_height);
-  ov::inference::Normalization norm{
-      false, {103.53f, 116.28f, 123.675f}, {57.375f, 57.12f, 58.395f}, 0};
-  ov::inference::preprocess(image, info.input_width, info.input_height, norm, tensor.data());
-  const std::int64_t shape[] = {1, 3, info.input_height, info.input_width};
-  auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-  auto input = Ort::Value::CreateTensor<float>(memory, tensor.data(), tensor.size(), shape, 4);
-  auto raw_run = [&] {
-    auto out = session.Run(Ort::RunOptions{nullptr}, in_names, &input, 1, out_names.data(),
-                           out_names.size());
-    return out.size();
-  };
+  RawRunner raw(env, info.path, 2, cv::imread(photo_path, cv::IMREAD_COLOR),
+                normalization(info.family));
+  auto raw_run = [&] { return raw.run(); };
   auto detect = [&] { return engine->detect(photo, DetectOptions{}).ok(); };
   for (int i = 0; i < 5; ++i) raw_run(), detect();  // warm-up
 
@@ -148,19 +189,97 @@ double throughput(const Engine& engine, const std::vector<std::uint8_t>& photo, 
   return done.load() / (ms(Clock::now() - t0) / 1000.0);
 }
 
+// Images per second of one thread per runner (a runner may appear several times: callers
+// sharing a session), each calling run() in a loop for `seconds`.
+double raw_rate(const std::vector<RawRunner*>& callers, double seconds) {
+  for (RawRunner* r : callers) r->run();  // warm-up, outside the timing
+  std::atomic<bool> stop{false};
+  std::atomic<long> done{0};
+  std::vector<std::thread> threads;
+  const auto t0 = Clock::now();
+  for (RawRunner* r : callers) {
+    threads.emplace_back([&stop, &done, r] {
+      while (!stop.load()) {
+        r->run();
+        ++done;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  return done.load() / (ms(Clock::now() - t0) / 1000.0);
+}
+
+int raw_mode(const std::string& model, const std::string& photo_path, int threads, int runs,
+             double seconds) {
+  cv::Mat photo = cv::imread(photo_path, cv::IMREAD_COLOR);
+  if (photo.empty()) {
+    std::fprintf(stderr, "bench_engine: cannot read %s\n", photo_path.c_str());
+    return 1;
+  }
+  Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "bench");
+  const ov::inference::Normalization norm;  // the values do not change the time a run takes
+
+  RawRunner one(env, model, threads, photo, norm);
+  for (int i = 0; i < 3; ++i) one.run();
+  std::vector<double> each;
+  for (int i = 0; i < runs; ++i) {
+    const auto t0 = Clock::now();
+    one.run();
+    each.push_back(ms(Clock::now() - t0));
+  }
+  std::printf("raw_latency_ms threads=%d median=%.3f min=%.3f max=%.3f runs=%d input=%dx%d\n",
+              threads, median(each), *std::min_element(each.begin(), each.end()),
+              *std::max_element(each.begin(), each.end()), runs, one.width(), one.height());
+
+  // The ways of filling the cores; the best of them is what a server could at most reach.
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  struct Layout {
+    int sessions, threads, callers;
+  };
+  const Layout layouts[] = {{1, cores, 1}, {1, cores, cores}, {1, 1, cores}, {cores, 1, cores}};
+  double best = 0;
+  Layout best_layout{};
+  for (const Layout& l : layouts) {
+    std::vector<std::unique_ptr<RawRunner>> sessions;
+    for (int i = 0; i < l.sessions; ++i) {
+      sessions.push_back(std::make_unique<RawRunner>(env, model, l.threads, photo, norm));
+    }
+    std::vector<RawRunner*> callers;
+    for (int i = 0; i < l.callers; ++i) callers.push_back(sessions[i % l.sessions].get());
+    const double ips = raw_rate(callers, seconds);
+    std::printf("raw_throughput sessions=%d threads=%d callers=%d ips=%.2f\n", l.sessions,
+                l.threads, l.callers, ips);
+    std::fflush(stdout);
+    if (ips > best) best = ips, best_layout = l;
+  }
+  std::printf("raw_best sessions=%d threads=%d callers=%d ips=%.2f\n", best_layout.sessions,
+              best_layout.threads, best_layout.callers, best);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string photo_path = "/usr/share/darknet/data/dog.jpg";
   std::string models = std::string(OV_SOURCE_DIR) + "/models";
+  std::string raw_model;
   int rounds = 15;
+  int threads = 2;
+  int runs = 20;
   double seconds = 4;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--photo")) photo_path = argv[i + 1];
     if (!std::strcmp(argv[i], "--models")) models = argv[i + 1];
     if (!std::strcmp(argv[i], "--rounds")) rounds = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--raw")) raw_model = argv[i + 1];
+    if (!std::strcmp(argv[i], "--threads")) threads = std::max(1, std::atoi(argv[i + 1]));
+    if (!std::strcmp(argv[i], "--runs")) runs = std::max(1, std::atoi(argv[i + 1]));
   }
+  if (!raw_model.empty()) return raw_mode(raw_model, photo_path, threads, runs, seconds);
+
   std::ifstream in(photo_path, std::ios::binary);
   const std::vector<std::uint8_t> photo(std::istreambuf_iterator<char>(in), {});
 
