@@ -242,8 +242,8 @@ http::Admission HttpHarness::admit(const http::Request& head) const {
   return impl_->pipeline->admit(head);
 }
 
-http::Response HttpHarness::run(const http::Request& request, http::Admission admission) const {
-  return impl_->pipeline->run(request, std::move(admission));
+http::Response HttpHarness::run(const http::Request& request, http::Admission& admission) const {
+  return impl_->pipeline->run(request, admission);
 }
 
 void HttpHarness::finish_rejected(const http::Request& request, http::Response& response) const {

@@ -34,7 +34,7 @@ class HttpHarness {
   std::string refresh_token();               // a newly issued refresh token of the user
   http::Response handle(const http::Request& request) const;
   http::Admission admit(const http::Request& head) const;  // the server's two phases
-  http::Response run(const http::Request& request, http::Admission admission) const;
+  http::Response run(const http::Request& request, http::Admission& admission) const;
   void finish_rejected(const http::Request& request, http::Response& response) const;
 
  private:

@@ -141,8 +141,7 @@ bool serve_one(std::string_view& input) {
   bool keep_alive = message.keep_alive();
   ov::http::Request request = std::move(head);
   request.body = harness->substitute(std::move(message.body()));
-  check(request,
-        admission ? harness->run(request, std::move(*admission)) : harness->handle(request));
+  check(request, admission ? harness->run(request, *admission) : harness->handle(request));
   return keep_alive;
 }
 

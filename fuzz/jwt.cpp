@@ -37,7 +37,8 @@ void check_verified(const ov::auth::JwtCodec& codec, const ov::auth::Claims& cla
   FUZZ_CHECK(again.ok(), again.error().message);
   FUZZ_CHECK(again->sub == claims.sub && again->jti == claims.jti && again->exp == claims.exp &&
                  again->nbf == claims.nbf && again->iat == claims.iat &&
-                 again->family == claims.family && again->role == claims.role,
+                 again->family == claims.family && again->role == claims.role &&
+                 again->session_epoch == claims.session_epoch,
              "claims changed in a sign/verify round trip");
 }
 
