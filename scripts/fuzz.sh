@@ -2,15 +2,19 @@
 # The libFuzzer targets of fuzz/ (clang-15, ASan + UBSan, built in build-fuzz/ by the fuzz
 # preset). Usage:
 #   scripts/fuzz.sh smoke [target...]  replay fuzz/regressions/<target>/, then fuzz each target
-#                                      for FUZZ_SMOKE_SECONDS (20): the `make test` step
-#   scripts/fuzz.sh run [target...]    the same for FUZZ_SECONDS (300): `make fuzz`
-#   scripts/fuzz.sh replay [target...] run the seed corpus and the regressions once, no fuzzing
+#                                      for FUZZ_SMOKE_SECONDS (20) from the seeds only: the
+#                                      `make test` step
+#   scripts/fuzz.sh run [target...]    the same for FUZZ_SECONDS (300), from the seeds and the
+#                                      corpus earlier runs grew: `make fuzz`
+#   scripts/fuzz.sh replay [target...] run the regressions and both corpora once, no fuzzing
+#   scripts/fuzz.sh merge [target...]  shrink the grown corpus to the inputs that add coverage
 #   scripts/fuzz.sh build              configure and build the targets only
 #   scripts/fuzz.sh list               the target names
-# Fuzzing starts from fuzz/corpus/<target>/ (in git, read only) and fuzz/work/corpus/<target>/
-# (git-ignored: new inputs go there and are reused by the next run). A crash leaves its input
-# in fuzz/work/crashes/<target>/ and the log in fuzz/work/logs/<target>.log; turn it into a
-# file of fuzz/regressions/<target>/ and a unit test once fixed. Exit status: non-zero when
+# Seeds: fuzz/corpus/<target>/ (in git, never written). New inputs go to the git-ignored
+# fuzz/work/corpus/<target>/ (run; reused by the next run) or fuzz/work/smoke/<target>/ (smoke;
+# emptied each time, so that `make test` takes the same time every run). A crash leaves its
+# input in fuzz/work/crashes/<target>/ and the log in fuzz/work/logs/<target>.log; turn it into
+# a file of fuzz/regressions/<target>/ and a unit test once fixed. Exit status: non-zero when
 # any target crashed, leaked, timed out or failed to build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,10 +58,11 @@ build() {
 }
 
 # Runs one target: replays its regressions (files given as arguments run once each), then
-# fuzzes for $2 seconds (0: replays the seed corpus once instead). Prints one summary line.
-run_target() { # target seconds
-  local t=$1 seconds=$2 log=$WORK/logs/$1.log dict=$WORK/dicts/$1.dict d rc=0
-  mkdir -p "$WORK/corpus/$t" "$WORK/crashes/$t" "$WORK/logs" "$WORK/dicts"
+# fuzzes for $2 seconds (0: replays the corpora once instead) with new inputs written to $3.
+# Prints one summary line.
+run_target() { # target seconds corpus
+  local t=$1 seconds=$2 corpus=$3 log=$WORK/logs/$1.log dict=$WORK/dicts/$1.dict d rc=0
+  mkdir -p "$corpus" "$WORK/crashes/$t" "$WORK/logs" "$WORK/dicts"
   : >"$dict"
   for d in $(dicts_of "$t"); do
     if [[ -f fuzz/dicts/$d.dict ]]; then cat "fuzz/dicts/$d.dict" >>"$dict"; fi
@@ -77,10 +82,9 @@ run_target() { # target seconds
   if ((rc == 0)); then
     if ((seconds > 0)); then
       "$BIN/fuzz_$t" "${common[@]}" -max_total_time="$seconds" \
-        "$WORK/corpus/$t" "fuzz/corpus/$t" >>"$log" 2>&1 || rc=$?
+        "$corpus" "fuzz/corpus/$t" >>"$log" 2>&1 || rc=$?
     else
-      "$BIN/fuzz_$t" "${common[@]}" -runs=0 "$WORK/corpus/$t" "fuzz/corpus/$t" >>"$log" 2>&1 ||
-        rc=$?
+      "$BIN/fuzz_$t" "${common[@]}" -runs=0 "$corpus" "fuzz/corpus/$t" >>"$log" 2>&1 || rc=$?
     fi
   fi
   local execs per_s cov
@@ -89,13 +93,29 @@ run_target() { # target seconds
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2 + 0}')
   printf '  %-13s %-4s %10s execs %7s/s  cov %6s  regressions %d  corpus %d\n' "$t" \
     "$( ((rc == 0)) && echo ok || echo FAIL)" "$execs" "${per_s:-0}" "${cov:-0}" \
-    "${#regressions[@]}" "$(find "$WORK/corpus/$t" -type f | wc -l)"
+    "${#regressions[@]}" "$(find "$corpus" -type f | wc -l)"
   if ((rc != 0)); then
     echo "---- $t failed (exit $rc); the end of $log:" >&2
     grep -v -e '^#[0-9]' -e '^INFO:' "$log" | tail -40 >&2
     echo "---- crash inputs in $WORK/crashes/$t/: $(find "$WORK/crashes/$t" -type f -printf '%f ')" >&2
   fi
   return "$rc"
+}
+
+# Replaces the grown corpus of a target by its inputs that add coverage (libFuzzer -merge=1).
+merge_corpus() { # target
+  local t=$1 grown=$WORK/corpus/$1 merged=$WORK/merged/$1
+  if [[ ! -d $grown ]]; then return 0; fi
+  rm -rf "$merged"
+  mkdir -p "$merged" "$WORK/logs"
+  "$BIN/fuzz_$t" -merge=1 "$merged" "$grown" >"$WORK/logs/$t.merge.log" 2>&1 || {
+    echo "---- $t: merge failed, see $WORK/logs/$t.merge.log" >&2
+    return 1
+  }
+  printf '  %-13s %6d inputs -> %6d\n' "$t" "$(find "$grown" -type f | wc -l)" \
+    "$(find "$merged" -type f | wc -l)"
+  rm -rf "$grown"
+  mv "$merged" "$grown"
 }
 
 main() {
@@ -115,8 +135,9 @@ main() {
     smoke) seconds=${FUZZ_SMOKE_SECONDS:-20} ;;
     run) seconds=${FUZZ_SECONDS:-300} ;;
     replay) seconds=0 ;;
+    merge) seconds=-1 ;;
     *)
-      echo "usage: scripts/fuzz.sh smoke|run|replay|build|list [target...]" >&2
+      echo "usage: scripts/fuzz.sh smoke|run|replay|merge|build|list [target...]" >&2
       return 2
       ;;
   esac
@@ -132,14 +153,21 @@ main() {
   rm -rf "$TMPDIR"
   mkdir -p "$TMPDIR"
   local failed=0 t0=$SECONDS t
-  echo "fuzz ($mode, ${seconds}s per target):"
+  if ((seconds > 0)); then echo "fuzz ($mode, ${seconds}s per target):"; else echo "fuzz ($mode):"; fi
   for t in "${targets[@]}"; do
     if [[ ! -x $BIN/fuzz_$t ]]; then
       echo "fuzz: no target $t (scripts/fuzz.sh list)" >&2
       failed=1
       continue
     fi
-    run_target "$t" "$seconds" || failed=1
+    if [[ $mode == merge ]]; then
+      merge_corpus "$t" || failed=1
+    elif [[ $mode == smoke ]]; then
+      rm -rf "$WORK/smoke/$t"
+      run_target "$t" "$seconds" "$WORK/smoke/$t" || failed=1
+    else
+      run_target "$t" "$seconds" "$WORK/corpus/$t" || failed=1
+    fi
   done
   rm -rf "$TMPDIR"
   echo "fuzz: $((SECONDS - t0))s; $( ((failed)) && echo FAILED || echo passed)"
