@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/caches.hpp"
 #include "api/detection_routes.hpp"
 #include "api/detection_services.hpp"
 #include "api/job_waiter.hpp"
@@ -126,6 +127,7 @@ struct HttpHarness::Impl {
   std::unique_ptr<api::DetectionServices> detection;
   http::Router router;
   std::unique_ptr<http::RateLimitMiddleware> rate_limits;
+  std::unique_ptr<api::Caches> caches;
   std::unique_ptr<http::Pipeline> pipeline;
   Account user, admin;
   std::string job_id;
@@ -175,8 +177,9 @@ HttpHarness::HttpHarness() : impl_(std::make_unique<Impl>()) {
   h.blacklist = auth::make_db_blacklist(h.rt->db->tokens());
   h.limiter = cache::make_memory_rate_limiter();
   h.waiter = std::make_unique<api::JobWaiter>(*h.rt->bus);
+  h.caches = std::make_unique<api::Caches>();
   h.services.reset(new api::Services{c, *h.rt->db, *h.hasher, *h.jwt, *h.blacklist, *h.rt->bus,
-                                     *h.limiter, nullptr});
+                                     *h.limiter, *h.caches, nullptr});
   h.detection.reset(new api::DetectionServices{*h.rt->engine, *h.rt->jobs, *h.rt->queue,
                                                *h.rt->workers, *h.rt->files, *h.waiter});
   api::register_all_routes(h.router, *h.services, *h.detection);
@@ -186,7 +189,9 @@ HttpHarness::HttpHarness() : impl_(std::make_unique<Impl>()) {
   auto* services = h.services.get();
   h.pipeline = std::make_unique<http::Pipeline>(
       h.router, http::Cors(c.cors_origins), h.rate_limits.get(),
-      [services](std::string_view token) { return api::authenticate(*services, token); });
+      http::Authenticator{
+          [services](std::string_view token) { return api::authenticate(*services, token); },
+          [services](std::string_view token) { return api::authenticate_fast(*services, token); }});
   h.user = h.make_account(Role::user);
   h.admin = h.make_account(Role::admin);
   h.queue_job();

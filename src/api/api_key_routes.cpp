@@ -3,6 +3,7 @@
 
 #include "api/detection_routes.hpp"
 #include "api/json_io.hpp"
+#include "api/tokens.hpp"
 #include "auth/digest.hpp"
 #include "core/ids.hpp"
 #include "storage/database.hpp"
@@ -31,6 +32,7 @@ Response rotate(Services& s, Context& ctx) {
   patch.api_key_hash = std::optional<std::string>(auth::sha256_hex(key));
   auto saved = s.db.users().update_settings(id, patch);
   if (!saved) throw_api_error(saved.error());
+  user_changed(s, id);
   return json_response(201, json::object{{"api_key", key}});
 }
 
@@ -40,6 +42,7 @@ Response revoke(Services& s, Context& ctx) {
   patch.api_key_hash = std::optional<std::string>();
   auto saved = s.db.users().update_settings(id, patch);
   if (!saved) throw_api_error(saved.error());
+  user_changed(s, id);
   return Response::empty(204);
 }
 

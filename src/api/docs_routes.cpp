@@ -80,15 +80,16 @@ std::string build_openapi(const http::Router& router, const config::Config& conf
 void register_docs_routes(http::Router& router, Services& s) {
   // Built once, on the first request, when every route is registered.
   auto cache = std::make_shared<std::pair<std::once_flag, std::string>>();
-  router.add({"GET", "/openapi.json", http::AuthMode::none, "",
-              http::RouteDoc{"This OpenAPI document", "docs", "", ""},
-              [&router, &s, cache](http::Context&) {
-                std::call_once(cache->first,
-                               [&] { cache->second = build_openapi(router, s.config); });
-                auto r = http::Response::json(200, cache->second);
-                r.headers.set("Cache-Control", "public, max-age=60");
-                return r;
-              }});
+  router.add(never_blocks({"GET", "/openapi.json", http::AuthMode::none, "",
+                           http::RouteDoc{"This OpenAPI document", "docs", "", ""},
+                           [&router, &s, cache](http::Context&) {
+                             std::call_once(cache->first, [&] {
+                               cache->second = build_openapi(router, s.config);
+                             });
+                             auto r = http::Response::json(200, cache->second);
+                             r.headers.set("Cache-Control", "public, max-age=60");
+                             return r;
+                           }}));
 }
 
 }  // namespace ov::api

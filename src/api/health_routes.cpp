@@ -70,9 +70,14 @@ Response ready(Services& s) {
 
 void register_health_routes(http::Router& router, Services& s) {
   using http::AuthMode;
-  router.add({"GET", "/health", AuthMode::none, "none", docs::health("Liveness"), [](Context&) {
-                return json_response(200, json::object{{"status", "ok"}, {"version", kVersion}});
-              }});
+  auto alive = [](Context&) {
+    return json_response(200, json::object{{"status", "ok"}, {"version", kVersion}});
+  };
+  router.add(
+      never_blocks({"GET", "/health", AuthMode::none, "none", docs::health("Liveness"), alive}));
+  router.add(
+      never_blocks({"GET", "/health/live", AuthMode::none, "none",
+                    docs::health("Liveness: answered on the I/O thread, whatever waits"), alive}));
   router.add({"GET", "/health/database", AuthMode::optional, "none", docs::health("Database"),
               [&s](Context& c) { return database(s, c); }});
   router.add({"GET", "/health/redis", AuthMode::optional, "none", docs::health("Redis"),

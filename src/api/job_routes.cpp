@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/caches.hpp"
 #include "api/detection_routes.hpp"
 #include "api/job_json.hpp"
 #include "api/json_io.hpp"
@@ -30,9 +31,21 @@ Job visible_job(Services& s, const Context& ctx) {
 }
 
 Response get_job(Services& s, Context& ctx) {
+  const auto stamp = s.caches.stamp(ctx.params.at("job_id"));
   auto job = visible_job(s, ctx);
   auto& repo = s.db.jobs();
-  return json_response(200, job_json(job, repo.images(job.id), repo.objects(job.id)));
+  std::string body = json::serialize(job_json(job, repo.images(job.id), repo.objects(job.id)));
+  s.caches.remember_job(job, body, stamp);  // finished jobs only
+  return Response::json(200, std::move(body));
+}
+
+// A finished job from the cache, when the caller may see it.
+std::optional<Response> get_job_fast(Services& s, Context& ctx) {
+  auto cached = s.caches.job(ctx.params.at("job_id"));
+  if (!cached) return std::nullopt;
+  const User& me = ctx.principal->user;
+  if (cached->user_id != me.id && me.role != Role::admin) return std::nullopt;  // 404 slowly
+  return Response::json(200, std::move(cached->json));
 }
 
 // A queued or running job is cancelled (202; the images done are kept); a finished one is
@@ -65,6 +78,8 @@ int int_param(const Context& ctx, const char* name, int fallback, int lo, int hi
 }
 
 Response history(Services& s, Context& ctx) {
+  const std::string& me = ctx.principal->user.id;
+  const auto stamp = s.caches.stamp(me);
   int limit = int_param(ctx, "limit", 10, 1, 100);
   int offset = int_param(ctx, "offset", 0, 0, 1'000'000'000);
   std::optional<JobStatus> status;
@@ -76,13 +91,20 @@ Response history(Services& s, Context& ctx) {
                        "enum");
     }
   }
-  auto page = s.db.jobs().history(ctx.principal->user.id, status, limit, offset);
+  auto page = s.db.jobs().history(me, status, limit, offset);
   json::array items;
   for (const auto& item : page.items) items.emplace_back(history_item_json(item));
-  return json_response(200, json::object{{"items", std::move(items)},
-                                         {"total", page.total},
-                                         {"limit", limit},
-                                         {"offset", offset}});
+  std::string body = json::serialize(json::object{
+      {"items", std::move(items)}, {"total", page.total}, {"limit", limit}, {"offset", offset}});
+  s.caches.remember_history(me, ctx.request.query, body, stamp);
+  return Response::json(200, std::move(body));
+}
+
+// A page from the cache (by the raw query: another spelling is only a miss).
+std::optional<Response> history_fast(Services& s, Context& ctx) {
+  auto cached = s.caches.history(ctx.principal->user.id, ctx.request.query);
+  if (!cached) return std::nullopt;
+  return Response::json(200, std::move(*cached));
 }
 
 }  // namespace
@@ -94,7 +116,8 @@ void register_job_routes(http::Router& router, Services& s, DetectionServices& d
               AuthMode::bearer,
               "",
               {"A job: status, progress, per-image results", "detection", "", ""},
-              [&s](Context& c) { return get_job(s, c); }});
+              [&s](Context& c) { return get_job(s, c); },
+              [&s](Context& c) { return get_job_fast(s, c); }});
   router.add({"DELETE",
               "/api/v1/detect/jobs/{job_id}",
               AuthMode::bearer,
@@ -106,7 +129,8 @@ void register_job_routes(http::Router& router, Services& s, DetectionServices& d
               AuthMode::bearer,
               "",
               {"The caller's jobs, newest first, with counts per class", "detection", "", ""},
-              [&s](Context& c) { return history(s, c); }});
+              [&s](Context& c) { return history(s, c); },
+              [&s](Context& c) { return history_fast(s, c); }});
 }
 
 }  // namespace ov::api

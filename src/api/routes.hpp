@@ -5,6 +5,15 @@
 
 namespace ov::api {
 
+// A route whose handler never blocks (no database, no Redis, no file): it runs on the I/O
+// thread, always (its fast form is itself).
+inline http::Route never_blocks(http::Route route) {
+  route.fast = [h = route.handler](http::Context& c) -> std::optional<http::Response> {
+    return h(c);
+  };
+  return route;
+}
+
 void register_health_routes(http::Router& router, Services& s);
 void register_auth_routes(http::Router& router, Services& s);
 void register_user_routes(http::Router& router, Services& s);

@@ -24,6 +24,8 @@ class Bus;
 
 namespace ov::api {
 
+class Caches;
+
 struct Services {
   const config::Config& config;
   storage::Database& db;
@@ -32,6 +34,7 @@ struct Services {
   auth::AccessBlacklist& blacklist;
   events::Bus& bus;               // job events, and the end of sessions (WebSockets close)
   cache::RateLimiter& limiter;    // the same buckets as the rate-limit middleware
+  Caches& caches;                 // tokens, users, jobs, history pages
   cache::Redis* redis = nullptr;  // null in the embedded shape
 };
 

@@ -1,5 +1,6 @@
 #include "api/tokens.hpp"
 
+#include "api/caches.hpp"
 #include "auth/blacklist.hpp"
 #include "auth/jwt.hpp"
 #include "core/ids.hpp"
@@ -93,6 +94,7 @@ bool revoke_refresh_family(Services& s, const std::string& refresh_token,
 
 void revoke_access_token(Services& s, const http::Principal& principal) {
   s.blacklist.add(principal.token_jti, principal.token_exp_s * 1000);
+  s.caches.forget_token(principal.token_jti);  // this node: at once; the others: the event
   SessionEnd end;
   end.jti = principal.token_jti;
   end.reason = "Token has been revoked";
@@ -100,25 +102,55 @@ void revoke_access_token(Services& s, const http::Principal& principal) {
 }
 
 void sessions_ended(Services& s, const User& user) {
+  s.caches.forget_user(user.id);
   SessionEnd end;
   end.before_epoch = user.session_epoch;
   end.reason = "Session has ended; please log in again";
   s.bus.publish(events::Event{user.id, std::move(end)});
 }
 
+namespace {
+
+Result<http::Principal> principal_of(const auth::Claims& claims, User user) {
+  if (!user.is_active) return Error{Errc::forbidden, "Inactive user"};
+  if (claims.session_epoch != user.session_epoch) {
+    return Error{Errc::unauthenticated, "Session has ended; please log in again"};
+  }
+  return http::Principal{std::move(user), claims.jti, claims.exp, claims.session_epoch};
+}
+
+}  // namespace
+
 Result<http::Principal> authenticate(Services& s, std::string_view access_token) {
   auto claims = s.jwt.verify(access_token, auth::TokenType::access, now_ms() / 1000);
   if (!claims) return claims.error();
+  // Before the reads: see Caches.
+  const auto token_stamp = s.caches.stamp(claims->jti);
+  const auto user_stamp = s.caches.stamp(claims->sub);
   if (s.blacklist.contains(claims->jti)) {
     return Error{Errc::unauthenticated, "Token has been revoked"};
   }
   auto user = s.db.users().find_by_id(claims->sub);
   if (!user) return Error{Errc::unauthenticated, "Could not validate credentials"};
-  if (!user->is_active) return Error{Errc::forbidden, "Inactive user"};
-  if (claims->session_epoch != user->session_epoch) {
-    return Error{Errc::unauthenticated, "Session has ended; please log in again"};
-  }
-  return http::Principal{std::move(*user), claims->jti, claims->exp, claims->session_epoch};
+  s.caches.remember_live_token(claims->jti, claims->exp, token_stamp);
+  auto cached = s.caches.user(user->id);
+  s.caches.remember_user(*user, cached ? cached->settings : std::nullopt, user_stamp);
+  return principal_of(*claims, std::move(*user));
+}
+
+std::optional<Result<http::Principal>> authenticate_fast(Services& s,
+                                                         std::string_view access_token) {
+  auto claims = s.jwt.verify(access_token, auth::TokenType::access, now_ms() / 1000);
+  if (!claims) return Result<http::Principal>(claims.error());  // forged or expired: no lookup
+  if (!s.caches.token_live(claims->jti)) return std::nullopt;
+  auto cached = s.caches.user(claims->sub);
+  if (!cached) return std::nullopt;
+  return principal_of(*claims, std::move(cached->user));
+}
+
+void user_changed(Services& s, const std::string& user_id) {
+  s.caches.forget_user(user_id);
+  s.bus.publish(events::Event{user_id, events::UserChanged{}});
 }
 
 }  // namespace ov::api

@@ -28,7 +28,16 @@ void revoke_access_token(Services& s, const http::Principal& principal);
 // After UserRepository::update_ending_sessions: the user's WebSockets of older epochs close.
 void sessions_ended(Services& s, const User& user);
 
-// Bearer access token -> principal (signature, expiry, type, blacklist, user active).
+// Bearer access token -> principal (signature, expiry, type, blacklist, user active, session
+// epoch), from the database; fills the caches for authenticate_fast.
 Result<http::Principal> authenticate(Services& s, std::string_view access_token);
+// The same from memory only: the signature and claims are checked here, the token and the user
+// must be in the caches; nullopt when they are not (authenticate() then decides).
+std::optional<Result<http::Principal>> authenticate_fast(Services& s,
+                                                         std::string_view access_token);
+
+// After a write that changed a user (name, role, settings, API key): every node's caches
+// forget the user.
+void user_changed(Services& s, const std::string& user_id);
 
 }  // namespace ov::api

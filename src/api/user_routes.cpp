@@ -1,6 +1,7 @@
 // GET /api/v1/users/get-profile, GET and PATCH /api/v1/users/{user_id}
 #include <boost/json.hpp>
 
+#include "api/caches.hpp"
 #include "api/json_io.hpp"
 #include "api/route_docs.hpp"
 #include "api/routes.hpp"
@@ -33,14 +34,40 @@ User visible_user(Services& s, const Context& ctx) {
   throw ApiError(404, "User not found");
 }
 
+// The caller's settings from the cache, loading (and caching) them when `load`.
+std::optional<UserSettings> settings_of(Services& s, const User& user, bool load) {
+  if (auto cached = s.caches.user(user.id); cached && cached->settings) return cached->settings;
+  if (!load) return std::nullopt;
+  const auto stamp = s.caches.stamp(user.id);
+  // The user is re-read with the settings: the principal may be older than the stamp.
+  auto fresh = s.db.users().find_by_id(user.id);
+  auto settings = s.db.users().settings(user.id);
+  if (fresh && settings) s.caches.remember_user(*fresh, settings, stamp);
+  return settings;
+}
+
 Response get_profile(Services& s, Context& ctx) {
   const User& me = ctx.principal->user;
-  return json_response(200, user_json(me, s.db.users().settings(me.id)));
+  return json_response(200, user_json(me, settings_of(s, me, true)));
+}
+
+// From memory: the principal came from the caches, its settings are there too, or nullopt.
+std::optional<Response> get_profile_fast(Services& s, Context& ctx) {
+  const User& me = ctx.principal->user;
+  auto settings = settings_of(s, me, false);
+  if (!settings) return std::nullopt;
+  return json_response(200, user_json(me, settings));
 }
 
 Response get_user(Services& s, Context& ctx) {
   User user = visible_user(s, ctx);
+  if (user.id == ctx.principal->user.id) return get_profile(s, ctx);
   return json_response(200, user_json(user, s.db.users().settings(user.id)));
+}
+
+std::optional<Response> get_user_fast(Services& s, Context& ctx) {
+  if (ctx.params.at("user_id") != ctx.principal->user.id) return std::nullopt;
+  return get_profile_fast(s, ctx);
 }
 
 Response patch_user(Services& s, Context& ctx) {
@@ -110,6 +137,7 @@ Response patch_user(Services& s, Context& ctx) {
     auto saved = s.db.users().update_settings(target.id, settings);
     if (!saved) throw_api_error(saved.error());
   }
+  if (!end_sessions) user_changed(s, target.id);  // sessions_ended() told every node already
   return json_response(200, user_json(target, s.db.users().settings(target.id)));
 }
 
@@ -118,9 +146,11 @@ Response patch_user(Services& s, Context& ctx) {
 void register_user_routes(http::Router& router, Services& s) {
   using http::AuthMode;
   router.add({"GET", "/api/v1/users/get-profile", AuthMode::bearer, "", docs::get_profile(),
-              [&s](Context& c) { return get_profile(s, c); }});
+              [&s](Context& c) { return get_profile(s, c); },
+              [&s](Context& c) { return get_profile_fast(s, c); }});
   router.add({"GET", "/api/v1/users/{user_id}", AuthMode::bearer, "", docs::get_user(),
-              [&s](Context& c) { return get_user(s, c); }});
+              [&s](Context& c) { return get_user(s, c); },
+              [&s](Context& c) { return get_user_fast(s, c); }});
   router.add({"PATCH", "/api/v1/users/{user_id}", AuthMode::bearer, "", docs::patch_user(),
               [&s](Context& c) { return patch_user(s, c); }});
 }

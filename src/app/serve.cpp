@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/caches.hpp"
 #include "api/detection_routes.hpp"
 #include "api/detection_services.hpp"
 #include "api/job_waiter.hpp"
@@ -21,6 +22,7 @@
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/ws_hub.hpp"
+#include "jobs/lifecycle.hpp"
 #include "obs/logging.hpp"
 #include "storage/database.hpp"
 #include "worker/worker_pool.hpp"
@@ -47,6 +49,18 @@ int max_connections(int wanted) {
   spdlog::warn("MAX_CONNECTIONS={} does not fit the open-files limit ({}); using {}", wanted,
                static_cast<long long>(limit.rlim_cur), fits);
   return fits;
+}
+
+api::CacheSettings cache_settings(const config::Config& c) {
+  api::CacheSettings s;
+  s.capacity = static_cast<std::size_t>(c.cache_capacity);
+  if (c.scaled()) {
+    // Other nodes write too; their invalidations come over Redis pub/sub, and a lost one is
+    // bounded by these shorter lives.
+    auto local = std::chrono::milliseconds(static_cast<std::int64_t>(c.cache_local_ttl_s * 1000));
+    s.tokens = s.users = s.jobs = s.history = local;
+  }
+  return s;
 }
 
 }  // namespace
@@ -76,6 +90,14 @@ int serve(config::Config config) {
     limiter = cache::make_memory_rate_limiter();
   }
 
+  // The caches forget what a change made stale: at once for this process's writes (the
+  // lifecycle's observer, the API's own calls), from the bus for every other process's.
+  api::Caches caches(cache_settings(c));
+  rt.jobs->set_observer([&caches](const JobEvent& e) {
+    caches.on_event(events::Event{e.user_id, e});
+  });
+  auto to_caches = rt.bus->subscribe([&caches](const events::Event& e) { caches.on_event(e); });
+
   const std::string name = "serve-" + std::to_string(::getpid());
   std::unique_ptr<worker::WorkerPool> workers;
   if (int n = c.effective_serve_workers(); n > 0) workers = start_workers(rt, n, name);
@@ -90,7 +112,8 @@ int serve(config::Config config) {
     }
   });
   api::JobWaiter waiter(*rt.bus);
-  api::Services services{c, *rt.db, hasher, jwt, *blacklist, *rt.bus, *limiter, rt.redis.get()};
+  api::Services services{c,       *rt.db,   hasher, jwt,           *blacklist,
+                         *rt.bus, *limiter, caches, rt.redis.get()};
   api::DetectionServices detection{*rt.engine, *rt.jobs, *rt.queue, *rt.workers, *rt.files, waiter};
   http::Router router;
   api::register_all_routes(router, services, detection);
@@ -98,15 +121,17 @@ int serve(config::Config config) {
   http::RateLimitMiddleware rate_limits(
       *limiter, {c.rate_ip.per_minute, c.rate_ip.burst, c.rate_user.per_minute, c.rate_user.burst,
                  c.rate_auth.per_minute, c.rate_auth.burst});
-  http::Pipeline pipeline(
-      router, http::Cors(c.cors_origins), &rate_limits,
-      [&services](std::string_view token) { return api::authenticate(services, token); });
+  http::Authenticator authenticator{
+      [&services](std::string_view token) { return api::authenticate(services, token); },
+      [&services](std::string_view token) { return api::authenticate_fast(services, token); }};
+  http::Pipeline pipeline(router, http::Cors(c.cors_origins), &rate_limits, authenticator);
 
   http::ServerOptions options;
   options.host = c.host;
   options.port = c.port;
   options.io_threads = c.io_threads;
   options.worker_threads = c.worker_threads;
+  options.blocking_queue_max = c.blocking_queue_max;
   options.max_body_bytes = c.max_body_bytes();
   options.request_timeout_s = c.request_timeout_s;
   options.keepalive_timeout_s = c.keepalive_timeout_s;
@@ -128,6 +153,8 @@ int serve(config::Config config) {
   server.run();
   if (workers) workers->stop();
   rt.pool = nullptr;
+  rt.jobs->set_observer(nullptr);
+  to_caches.reset();
   to_sockets.reset();
   return 0;
 }

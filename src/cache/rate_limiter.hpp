@@ -31,6 +31,8 @@ class RateLimiter {
   virtual ~RateLimiter() = default;
   // Takes `cost` tokens from the bucket named `key` (for example "ip:127.0.0.1").
   virtual RateDecision take(const std::string& key, const RateLimit& limit, double cost = 1.0) = 0;
+  // Whether take() may wait on the network (Redis): then it must not run on an I/O thread.
+  virtual bool may_block() const { return true; }
 };
 
 // Monotonic time in seconds (any origin); injectable so tests can move time by hand.
@@ -41,6 +43,7 @@ using SecondsClock = std::function<double()>;
 class MemoryRateLimiter : public RateLimiter {
  public:
   virtual std::size_t bucket_count() = 0;  // buckets held now (for metrics and tests)
+  bool may_block() const override { return false; }
 };
 // An empty clock means std::chrono::steady_clock.
 std::unique_ptr<MemoryRateLimiter> make_memory_rate_limiter(SecondsClock clock = {});

@@ -61,8 +61,11 @@ struct Config {
   std::string log_format = "json";
   std::uint64_t argon2_ops = 2;
   std::uint64_t argon2_memory_kib = 19456;
-  int io_threads = 0;      // 0 = number of cores
-  int worker_threads = 8;  // blocking work: database, password hashing
+  int io_threads = 0;            // 0 = number of cores
+  int worker_threads = 8;        // blocking work: database, password hashing
+  int blocking_queue_max = 256;  // requests waiting for or on the blocking pool (503 beyond)
+  int cache_capacity = 10000;    // entries per in-process cache
+  double cache_local_ttl_s = 5;  // scaled: how long a node keeps a cached value at most
   int db_pool_size = 8;
   int request_timeout_s = 30;
   int keepalive_timeout_s = 60;

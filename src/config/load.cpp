@@ -170,6 +170,9 @@ Result<Config> load(const Vars& vars) {
   r.u64("ARGON2_MEMORY_KIB", c.argon2_memory_kib, 8, 4 * 1024 * 1024);
   r.integer("IO_THREADS", c.io_threads, 0, 256);
   r.integer("WORKER_THREADS", c.worker_threads, 1, 1024);
+  r.integer("BLOCKING_QUEUE_MAX", c.blocking_queue_max, 1, 1'000'000);
+  r.integer("CACHE_CAPACITY", c.cache_capacity, 1, 100'000'000);
+  r.number("CACHE_LOCAL_TTL_SECONDS", c.cache_local_ttl_s, 0.001, 86400);
   r.integer("DB_POOL_SIZE", c.db_pool_size, 1, 1024);
   r.integer("REQUEST_TIMEOUT_SECONDS", c.request_timeout_s, 1, 3600);
   r.integer("KEEPALIVE_TIMEOUT_SECONDS", c.keepalive_timeout_s, 1, 3600);

@@ -14,13 +14,14 @@ constexpr std::array<std::pair<JobStatus, std::string_view>, 5> kStatuses{{
     {JobStatus::cancelled, "cancelled"},
 }};
 
-constexpr std::array<std::pair<JobEventKind, std::string_view>, 6> kKinds{{
+constexpr std::array<std::pair<JobEventKind, std::string_view>, 7> kKinds{{
     {JobEventKind::queued, "job.queued"},
     {JobEventKind::started, "job.started"},
     {JobEventKind::progress, "job.progress"},
     {JobEventKind::completed, "job.completed"},
     {JobEventKind::failed, "job.failed"},
     {JobEventKind::cancelled, "job.cancelled"},
+    {JobEventKind::deleted, "job.deleted"},
 }};
 
 }  // namespace

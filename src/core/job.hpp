@@ -61,7 +61,7 @@ struct FoundObject {
   double height = 0;
 };
 
-enum class JobEventKind { queued, started, progress, completed, failed, cancelled };
+enum class JobEventKind { queued, started, progress, completed, failed, cancelled, deleted };
 std::string_view to_string(JobEventKind kind);  // "job.queued", "job.started", ...
 std::optional<JobEventKind> job_event_kind_from_string(std::string_view text);
 

@@ -19,9 +19,12 @@
 
 namespace ov::events {
 
+// The user's account changed (name, role, settings, API key): caches of it are stale.
+struct UserChanged {};
+
 struct Event {
   std::string user_id;
-  std::variant<JobEvent, SessionEnd> what;
+  std::variant<JobEvent, SessionEnd, UserChanged> what;
 };
 
 // Handlers stay registered while their Subscription lives. Destroying it from any thread
@@ -67,8 +70,9 @@ Result<std::unique_ptr<Bus>> make_redis_bus(const cache::RedisConfig& config);
 Result<std::unique_ptr<Bus>> make_redis_bus(const cache::RedisConfig& config,
                                             std::shared_ptr<cache::Redis> publisher);
 
-// The Redis channel of a user's events: ov:events:<user_id> for job events and
-// ov:events:<user_id>:session for the end of sessions.
-std::string redis_channel(const std::string& user_id, bool session = false);
+// The Redis channel of a user's events: ov:events:<user_id> for job events,
+// ov:events:<user_id>:session for the end of sessions, ov:events:<user_id>:user for changes of
+// the account.
+std::string redis_channel(const std::string& user_id, std::string_view suffix = {});
 
 }  // namespace ov::events

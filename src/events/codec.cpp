@@ -77,6 +77,10 @@ std::string to_json(const SessionEnd& end) {
   return json::serialize(o);
 }
 
+std::string to_json(const UserChanged&) {
+  return "{}";
+}
+
 std::optional<SessionEnd> session_end_from_json(std::string_view text) {
   auto o = object_of(text);
   if (!o) return std::nullopt;

@@ -12,6 +12,7 @@
 
 #include "core/job.hpp"
 #include "core/session.hpp"
+#include "events/bus.hpp"
 
 namespace ov::events {
 
@@ -19,6 +20,7 @@ std::string to_json(const JobEvent& event);
 std::optional<JobEvent> job_event_from_json(std::string_view text, const std::string& user_id);
 
 std::string to_json(const SessionEnd& end);
+std::string to_json(const UserChanged& change);  // "{}": the channel says it all
 std::optional<SessionEnd> session_end_from_json(std::string_view text);
 
 }  // namespace ov::events

@@ -30,6 +30,7 @@ constexpr const char* kAll = "";
 constexpr const char* kPrefix = "ov:events:";
 constexpr const char* kPattern = "ov:events:*";
 constexpr std::string_view kSessionSuffix = ":session";
+constexpr std::string_view kUserSuffix = ":user";
 constexpr std::chrono::milliseconds kFirstBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
 constexpr int kPollSliceMs = 1000;  // how often an idle subscriber checks its liveness
@@ -74,9 +75,11 @@ class RedisBus final : public Bus {
   void publish(const Event& event) override {
     std::string why;
     try {
-      const bool session = std::holds_alternative<SessionEnd>(event.what);
+      std::string_view suffix = std::holds_alternative<SessionEnd>(event.what)    ? kSessionSuffix
+                                : std::holds_alternative<UserChanged>(event.what) ? kUserSuffix
+                                                                                  : "";
       std::string text = std::visit([](const auto& what) { return to_json(what); }, event.what);
-      auto reply = publisher_->command({"PUBLISH", redis_channel(event.user_id, session), text});
+      auto reply = publisher_->command({"PUBLISH", redis_channel(event.user_id, suffix), text});
       if (reply && reply->type != cache::RedisReply::Type::error) return;
       why = reply ? reply->str : reply.error().message;
     } catch (const std::exception& e) {
@@ -171,6 +174,9 @@ class RedisBus final : public Bus {
         if (auto end = session_end_from_json(message.payload)) {
           handlers_->deliver(kAll, Event{std::move(user), std::move(*end)});
         }
+      } else if (user.size() > kUserSuffix.size() && user.ends_with(kUserSuffix)) {
+        user.resize(user.size() - kUserSuffix.size());
+        handlers_->deliver(kAll, Event{std::move(user), UserChanged{}});
       } else if (auto job = job_event_from_json(message.payload, user)) {
         handlers_->deliver(kAll, Event{std::move(user), std::move(*job)});
       }
@@ -194,9 +200,9 @@ class RedisBus final : public Bus {
 
 }  // namespace
 
-std::string redis_channel(const std::string& user_id, bool session) {
+std::string redis_channel(const std::string& user_id, std::string_view suffix) {
   std::string channel = kPrefix + user_id;
-  if (session) channel += kSessionSuffix;
+  channel += suffix;
   return channel;
 }
 

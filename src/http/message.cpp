@@ -117,4 +117,54 @@ Response Response::empty(int status) {
   return r;
 }
 
+Response Response::deferred(std::shared_ptr<Later> later) {
+  Response r;
+  r.later = std::move(later);
+  return r;
+}
+
+Later::Later(std::chrono::milliseconds timeout, Response fallback)
+    : timeout_(timeout), fallback_(std::move(fallback)) {}
+
+void Later::resolve(Response response) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (answer_) return;
+    answer_ = std::move(response);
+    wake = std::move(wake_);
+    wake_ = nullptr;
+  }
+  if (wake) wake();
+}
+
+bool Later::resolved() const {
+  std::lock_guard lock(mu_);
+  return answer_.has_value();
+}
+
+void Later::attach(std::function<void()> wake) {
+  bool now = false;
+  {
+    std::lock_guard lock(mu_);
+    if (answer_) {
+      now = true;
+    } else {
+      wake_ = std::move(wake);
+    }
+  }
+  if (now) wake();
+}
+
+void Later::detach() {
+  std::lock_guard lock(mu_);
+  wake_ = nullptr;
+}
+
+Response Later::take() {
+  std::lock_guard lock(mu_);
+  if (answer_) return std::move(*answer_);
+  return std::move(fallback_);
+}
+
 }  // namespace ov::http

@@ -1,6 +1,10 @@
 #pragma once
 // HTTP messages as the rest of the server sees them: plain structs, no Boost.Beast, so that
 // handlers stay cheap to compile and easy to test.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,13 +40,45 @@ struct Request {
   std::string content_type() const;  // media type only, lower-case, no parameters
 };
 
+class Later;
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  // Set by a handler whose answer comes later (Response::deferred): the server waits for it
+  // without holding a thread; status, headers and body are then unused.
+  std::shared_ptr<Later> later;
 
   static Response json(int status, std::string body);
   static Response empty(int status);
+  static Response deferred(std::shared_ptr<Later> later);
+};
+
+// The answer of a request that waits for something — a job to finish, an inference slot —
+// without holding a thread. The handler returns Response::deferred(later) and resolves `later`
+// from any thread, once; the server writes that answer, or `fallback` when `timeout` passes
+// first. The server's side: attach / detach / take.
+class Later {
+ public:
+  Later(std::chrono::milliseconds timeout, Response fallback);
+  // The first answer wins; later ones are dropped. Thread-safe.
+  void resolve(Response response);
+  bool resolved() const;
+
+  std::chrono::milliseconds timeout() const { return timeout_; }
+  // Called (once, from the resolving thread) when an answer arrives while attached.
+  void attach(std::function<void()> wake);
+  void detach();
+  // The answer, or the fallback when there is none yet.
+  Response take();
+
+ private:
+  const std::chrono::milliseconds timeout_;
+  mutable std::mutex mu_;
+  std::optional<Response> answer_;
+  Response fallback_;
+  std::function<void()> wake_;
 };
 
 // Splits a target into path and query.

@@ -59,6 +59,8 @@ class RateLimitMiddleware {
   std::optional<Response> check_ip(const Route* route, const Request& request) const;
   // After authentication: per user.
   std::optional<Response> check_user(const Route* route, const Principal& principal) const;
+  // Whether the checks may wait on the network (Redis buckets): not on an I/O thread then.
+  bool may_block() const;
 
  private:
   std::optional<Response> take(const std::string& key, double per_minute, double burst) const;

@@ -30,6 +30,9 @@ Response unauthorized(std::string_view detail) {
   return r;
 }
 
+// Thrown by a fast check that would have to block: the blocking form takes over.
+struct Blocked {};
+
 // Sets the request id that this thread's log lines carry, for the scope of one phase.
 class RequestIdScope {
  public:
@@ -48,8 +51,10 @@ Pipeline::Pipeline(const Router& router, Cors cors, const RateLimitMiddleware* r
       rate_limits_(rate_limits),
       authenticator_(std::move(authenticator)) {}
 
-// Everything before the handler. An empty response (status 0) means "admitted".
-Response Pipeline::check(const Request& request, Admission& a) const {
+// Everything before the handler: nullopt when admitted, else the answer. With `fast` it never
+// blocks and has no side effect before it knows it can finish: a credential it cannot check
+// from memory, or rate limits in Redis, make it throw Blocked first.
+std::optional<Response> Pipeline::check(const Request& request, Admission& a, bool fast) const {
   Match match = router_.match(request.method, request.path);
   if (cors_.is_preflight(request)) {
     if (!match.route && match.allowed.empty()) return error_response(404, "Not Found");
@@ -65,59 +70,110 @@ Response Pipeline::check(const Request& request, Admission& a) const {
     return r;
   }
   const Route& route = *match.route;
+  const bool limited = rate_limits_ && route.rate_group != "none";
+  if (fast && limited && rate_limits_->may_block()) throw Blocked{};
+  // The credentials first when fast (no side effect until every step is known to be fast).
+  std::optional<Result<Principal>> principal;
+  std::optional<std::string_view> token;
+  if (route.auth != AuthMode::none) {
+    token = bearer_token(request);
+    if (token) {
+      if (fast) {
+        if (!authenticator_.fast) throw Blocked{};
+        principal = authenticator_.fast(*token);
+        if (!principal) throw Blocked{};
+      }
+    }
+  }
   a.route = &route;
-  if (rate_limits_) {
-    if (auto limited = rate_limits_->check_ip(&route, request)) return std::move(*limited);
+  if (limited) {
+    if (auto refused = rate_limits_->check_ip(&route, request)) return std::move(*refused);
   }
   a.params = std::move(match.params);
-  if (route.auth == AuthMode::none) return Response::empty(0);
-  auto token = bearer_token(request);
+  if (route.auth == AuthMode::none) return std::nullopt;
   if (!token) {
-    if (route.auth == AuthMode::optional) return Response::empty(0);
+    if (route.auth == AuthMode::optional) return std::nullopt;
     return unauthorized("Not authenticated");
   }
-  auto principal = authenticator_(*token);
-  if (!principal) {
-    if (route.auth == AuthMode::optional) return Response::empty(0);  // served as anonymous
-    int status = http_status(principal.error().code);
-    return status == 401 ? unauthorized(principal.error().message)
-                         : error_response(status, principal.error().message);
+  if (!principal) principal = authenticator_.check(*token);
+  if (!*principal) {
+    if (route.auth == AuthMode::optional) return std::nullopt;  // served as anonymous
+    const Error& e = principal->error();
+    int status = http_status(e.code);
+    return status == 401 ? unauthorized(e.message) : error_response(status, e.message);
   }
-  a.principal = std::move(principal.value());
-  if (rate_limits_) {
-    if (auto limited = rate_limits_->check_user(&route, *a.principal)) return std::move(*limited);
+  a.principal = std::move(principal->value());
+  if (limited) {
+    if (auto refused = rate_limits_->check_user(&route, *a.principal)) return std::move(*refused);
   }
-  return Response::empty(0);
+  return std::nullopt;
 }
 
-Admission Pipeline::admit(const Request& head) const {
+std::optional<Admission> Pipeline::decide(const Request& head, bool fast) const {
   Admission a;
   a.start = Clock::now();
   a.request_id = resolve_request_id(head);
   RequestIdScope scope(a.request_id);
-  Response decided = guarded([&] { return check(head, a); });
-  if (decided.status != 0) {
+  std::optional<Response> decided;
+  try {
+    decided = check(head, a, fast);
+  } catch (const Blocked&) {
+    return std::nullopt;
+  } catch (...) {
+    decided = current_exception_response();
+  }
+  if (decided) {
     double seconds = std::chrono::duration<double>(Clock::now() - a.start).count();
-    finish(head, a.request_id, a.principal ? &*a.principal : nullptr, a.route, decided, seconds);
+    finish(head, a.request_id, a.principal ? &*a.principal : nullptr, a.route, *decided, seconds);
     a.rejection = std::move(decided);
   }
   return a;
 }
 
-Response Pipeline::run(const Request& request, Admission a) const {
+Admission Pipeline::admit(const Request& head) const {
+  return *decide(head, false);
+}
+
+std::optional<Admission> Pipeline::admit_fast(const Request& head) const {
+  return decide(head, true);
+}
+
+Response Pipeline::call(const Request& request, Admission& a, const Handler& handler) const {
   RequestIdScope scope(a.request_id);
-  Context ctx{request, std::move(a.params), a.request_id, std::move(a.principal)};
-  Response response = guarded([&] { return a.route->handler(ctx); });
-  double seconds = std::chrono::duration<double>(Clock::now() - a.start).count();
-  finish(request, ctx.request_id, ctx.principal ? &*ctx.principal : nullptr, a.route, response,
-         seconds);
+  Context ctx{request, a.params, a.request_id, a.principal};
+  Response response = guarded([&] { return handler(ctx); });
+  if (!response.later) finish_late(request, a, response);
   return response;
+}
+
+Response Pipeline::run(const Request& request, Admission& a) const {
+  return call(request, a, a.route->handler);
+}
+
+std::optional<Response> Pipeline::run_fast(const Request& request, Admission& a) const {
+  if (!a.route->fast) return std::nullopt;
+  RequestIdScope scope(a.request_id);
+  Context ctx{request, a.params, a.request_id, a.principal};
+  std::optional<Response> response;
+  try {
+    response = a.route->fast(ctx);
+  } catch (...) {
+    response = current_exception_response();
+  }
+  if (response && !response->later) finish_late(request, a, *response);
+  return response;
+}
+
+void Pipeline::finish_late(const Request& request, const Admission& a, Response& response) const {
+  RequestIdScope scope(a.request_id);
+  double seconds = std::chrono::duration<double>(Clock::now() - a.start).count();
+  finish(request, a.request_id, a.principal ? &*a.principal : nullptr, a.route, response, seconds);
 }
 
 Response Pipeline::handle(const Request& request) const {
   Admission a = admit(request);
   if (a.rejection) return std::move(*a.rejection);
-  return run(request, std::move(a));
+  return run(request, a);
 }
 
 void Pipeline::finish_rejected(const Request& request, Response& response) const {

@@ -33,7 +33,11 @@ struct Context {
   std::optional<Principal> principal;  // set on AuthMode::bearer routes (maybe on optional)
 };
 
+// A handler may block (the database, Redis, Argon2): it runs on the bounded blocking pool.
 using Handler = std::function<Response(Context&)>;
+// A fast handler runs on the I/O thread and must not block: it answers from memory (caches)
+// or returns nullopt, and the route's handler runs on the blocking pool instead.
+using FastHandler = std::function<std::optional<Response>(Context&)>;
 
 // OpenAPI fragments (JSON text) for a route; empty means "none".
 struct RouteDoc {
@@ -50,6 +54,7 @@ struct Route {
   std::string rate_group;  // "" (default limits), "auth" (signup/login/refresh), "none"
   RouteDoc doc;
   Handler handler;
+  FastHandler fast;  // optional: tried first, on the I/O thread
 };
 
 struct Match {

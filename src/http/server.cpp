@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "http/blocking_pool.hpp"
 #include "http/pipeline.hpp"
 #include "http/ws_hub.hpp"
 #include "http/ws_session.hpp"
@@ -72,7 +73,7 @@ class Server::Impl {
   Impl(ServerOptions options, const Pipeline& pipeline)
       : options_(std::move(options)),
         pipeline_(pipeline),
-        pool_(static_cast<std::size_t>(options_.worker_threads)),
+        pool_(options_.worker_threads, options_.blocking_queue_max),
         acceptor_(ioc_),
         signals_(ioc_, SIGINT, SIGTERM) {}
   ~Impl() { ioc_.stop(); }
@@ -89,7 +90,7 @@ class Server::Impl {
   std::atomic<bool> draining_{false};
   std::atomic<int> open_connections_{0};  // HTTP sessions and the WebSockets they became
   asio::io_context ioc_;
-  asio::thread_pool pool_;
+  BlockingPool pool_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
 
@@ -168,6 +169,15 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   static asio::awaitable<void> run(std::shared_ptr<Session> self) { co_await self->serve(); }
 
   asio::awaitable<void> serve();
+  // The answer to a whole request: admitted (if it was not before its body) and handled, each
+  // step on this I/O thread when it can answer from memory, else on the blocking pool (503 when
+  // that is saturated); a deferred answer is awaited without holding a thread.
+  asio::awaitable<Response> respond(const Request& request, std::optional<Admission>& admission);
+  // Runs `work` on the blocking pool; nullopt (nothing run) when the pool is saturated.
+  template <class F>
+  asio::awaitable<std::optional<std::invoke_result_t<F&>>> blocking(F& work);
+  // The answer of a deferred response: when it is resolved, or its fallback at its timeout.
+  asio::awaitable<Response> wait_for(std::shared_ptr<Later> later);
   // Reads the body at no less than the minimum rate; 0 when done, else the answer to give.
   asio::awaitable<int> read_body(Parser& parser);
   asio::awaitable<void> reply_and_close(Response& response, unsigned version, Request& request,
@@ -209,6 +219,13 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
   bool idle_ = true;
 };
 
+// The blocking pool is saturated: try again in a moment.
+static Response busy() {
+  Response r = error_response(503, "The server is busy; try again shortly");
+  r.headers.set("Retry-After", "1");
+  return r;
+}
+
 static bool connection_lost(const beast::error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
          ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
@@ -238,6 +255,60 @@ asio::awaitable<int> Server::Impl::Session::read_body(Parser& parser) {
     if (ec) co_return connection_lost(ec) ? -1 : 400;
   }
   co_return 0;
+}
+
+template <class F>
+asio::awaitable<std::optional<std::invoke_result_t<F&>>> Server::Impl::Session::blocking(F& work) {
+  using T = std::invoke_result_t<F&>;
+  BlockingPool& pool = server_.pool_;
+  if (!pool.try_enter()) co_return std::optional<T>();
+  BlockingPool::Place place(pool);
+  T result = co_await asio::co_spawn(
+      pool.executor(), [&]() -> asio::awaitable<T> { co_return work(); }, asio::use_awaitable);
+  co_return std::optional<T>(std::move(result));
+}
+
+asio::awaitable<Response> Server::Impl::Session::wait_for(std::shared_ptr<Later> later) {
+  // The timer is shared with the wake-up, which may be posted just as the timeout fires.
+  auto waker = std::make_shared<asio::steady_timer>(stream_.get_executor());
+  waker->expires_after(later->timeout());
+  later->attach(
+      [waker, ex = stream_.get_executor()] { asio::post(ex, [waker] { waker->cancel(); }); });
+  co_await waker->async_wait(use_tuple);
+  later->detach();
+  co_return later->take();
+}
+
+asio::awaitable<Response> Server::Impl::Session::respond(const Request& request,
+                                                         std::optional<Admission>& admission) {
+  const Pipeline& pipeline = server_.pipeline_;
+  if (!admission) admission = pipeline.admit_fast(request);
+  if (!admission) {
+    auto admit = [&] { return pipeline.admit(request); };
+    admission = co_await blocking(admit);
+    if (!admission) {
+      Response refused = busy();
+      pipeline.finish_rejected(request, refused);
+      co_return refused;
+    }
+  }
+  if (admission->rejection) co_return std::move(*admission->rejection);
+  std::optional<Response> response = pipeline.run_fast(request, *admission);
+  if (!response) {
+    auto run = [&] { return pipeline.run(request, *admission); };
+    response = co_await blocking(run);
+    if (!response) {
+      Response refused = busy();
+      pipeline.finish_late(request, *admission, refused);
+      co_return refused;
+    }
+  }
+  if (response->later) {
+    Response answer = co_await wait_for(response->later);
+    pipeline.finish_late(request, *admission, answer);
+    co_return answer;
+  }
+  co_return std::move(*response);
 }
 
 asio::awaitable<void> Server::Impl::Session::serve() {
@@ -298,9 +369,16 @@ asio::awaitable<void> Server::Impl::Session::serve() {
     std::optional<Admission> admission;
     if (!parser.is_done() && !upgrade) {
       const Request& head = rejected;
-      admission = co_await asio::co_spawn(
-          server_.pool_, [&]() -> asio::awaitable<Admission> { co_return pipeline.admit(head); },
-          asio::use_awaitable);
+      admission = pipeline.admit_fast(head);
+      if (!admission) {
+        auto admit = [&] { return pipeline.admit(head); };
+        admission = co_await blocking(admit);
+        if (!admission) {
+          rejection = busy();
+          co_await reply_and_close(rejection, version, rejected, false);
+          break;
+        }
+      }
       if (admission->rejection) {
         co_await reply_and_close(*admission->rejection, version, rejected, true);
         break;
@@ -330,13 +408,7 @@ asio::awaitable<void> Server::Impl::Session::serve() {
     bool keep_alive = message.keep_alive();
     bool head = message.method() == bhttp::verb::head;
     Request request = to_request(std::move(message), rejected.client_ip);
-    Response response = co_await asio::co_spawn(
-        server_.pool_,
-        [&]() -> asio::awaitable<Response> {
-          if (admission) co_return pipeline.run(request, std::move(*admission));
-          co_return pipeline.handle(request);
-        },
-        asio::use_awaitable);
+    Response response = co_await respond(request, admission);
 
     keep_alive = keep_alive && !server_.draining_;
     auto out = to_beast(std::move(response), version, head, keep_alive);

@@ -19,7 +19,9 @@ struct ServerOptions {
   std::string host = "0.0.0.0";
   int port = 8000;  // 0 picks a free port
   int io_threads = 1;
-  int worker_threads = 8;  // the pool that runs the pipeline (handlers may block)
+  int worker_threads = 8;  // the blocking pool: what may block (the database, Argon2, Redis)
+  // Requests queued or running on the blocking pool at most; beyond, 503 with Retry-After.
+  int blocking_queue_max = 256;
   std::size_t max_body_bytes = 10 * 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
   int max_connections = 1024;  // HTTP and WebSocket; beyond it a new connection gets 503

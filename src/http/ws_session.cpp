@@ -9,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
 
+#include "http/blocking_pool.hpp"
 #include "http/pipeline.hpp"
 #include "http/ws_hub.hpp"
 #include "http/ws_message.hpp"
@@ -35,7 +36,7 @@ struct AuthOutcome {
 class WsSession final : public WsConnection, public std::enable_shared_from_this<WsSession> {
  public:
   WsSession(tcp::socket socket, beast::http::request<beast::http::string_body> request, WsHub& hub,
-            const Pipeline& pipeline, asio::thread_pool& pool, std::chrono::seconds recheck,
+            const Pipeline& pipeline, BlockingPool& pool, std::chrono::seconds recheck,
             std::shared_ptr<void> slot)
       : slot_(std::move(slot)),
         ws_(std::move(socket)),
@@ -104,14 +105,21 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       if (message.type == "auth") token = std::move(message.token);
     }
     const Pipeline& pipeline = pipeline_;
-    AuthOutcome outcome = co_await asio::co_spawn(
-        pool_,
-        [&]() -> asio::awaitable<AuthOutcome> {
-          auto r = pipeline.authenticate(token);
-          if (r) co_return AuthOutcome{std::move(r.value()), {}};
-          co_return AuthOutcome{std::nullopt, r.error().message};
-        },
-        asio::use_awaitable);
+    auto outcome_of = [](Result<Principal> r) {
+      if (r) return AuthOutcome{std::move(r.value()), {}};
+      return AuthOutcome{std::nullopt, r.error().message};
+    };
+    AuthOutcome outcome;
+    if (auto fast = pipeline.authenticate_fast(token)) {  // from memory, on this thread
+      outcome = outcome_of(std::move(*fast));
+    } else {
+      outcome = co_await asio::co_spawn(
+          pool_.executor(),
+          [&]() -> asio::awaitable<AuthOutcome> {
+            co_return outcome_of(pipeline.authenticate(token));
+          },
+          asio::use_awaitable);
+    }
     if (!outcome.principal) {
       websocket::close_reason reason(kUnauthorized,
                                      outcome.error.empty() ? "Not authenticated" : outcome.error);
@@ -160,8 +168,10 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       }
       const Pipeline& pipeline = self->pipeline_;
       const std::string& token = self->token_;
+      // The authoritative check (the database, not the caches): it catches what a lost
+      // session event would leave open.
       std::string error = co_await asio::co_spawn(
-          self->pool_,
+          self->pool_.executor(),
           [&]() -> asio::awaitable<std::string> {
             auto r = pipeline.authenticate(token);
             co_return r ? std::string() : r.error().message;
@@ -218,7 +228,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
   beast::http::request<beast::http::string_body> request_;
   WsHub& hub_;
   const Pipeline& pipeline_;
-  asio::thread_pool& pool_;
+  BlockingPool& pool_;
   const std::chrono::seconds recheck_;
   asio::steady_timer auth_timer_;
   asio::system_timer watch_timer_;
@@ -237,7 +247,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
 }  // namespace
 
 void start_ws_session(tcp::socket socket, beast::http::request<beast::http::string_body> request,
-                      WsHub& hub, const Pipeline& pipeline, asio::thread_pool& pool,
+                      WsHub& hub, const Pipeline& pipeline, BlockingPool& pool,
                       std::chrono::seconds recheck, std::shared_ptr<void> connection_slot) {
   std::make_shared<WsSession>(std::move(socket), std::move(request), hub, pipeline, pool, recheck,
                               std::move(connection_slot))

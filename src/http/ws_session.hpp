@@ -4,7 +4,6 @@
 #include <memory>
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -12,6 +11,7 @@ namespace ov::http {
 
 class Pipeline;
 class WsHub;
+class BlockingPool;
 
 // Takes over a socket whose HTTP request asked for the WebSocket upgrade: handshake,
 // authentication (?token= or a first {"type":"auth","token":...} message within 10 s, else
@@ -20,7 +20,7 @@ class WsHub;
 // check of the token every `recheck`), and with 4429 when the user has too many connections.
 void start_ws_session(boost::asio::ip::tcp::socket socket,
                       boost::beast::http::request<boost::beast::http::string_body> request,
-                      WsHub& hub, const Pipeline& pipeline, boost::asio::thread_pool& pool,
+                      WsHub& hub, const Pipeline& pipeline, BlockingPool& pool,
                       std::chrono::seconds recheck, std::shared_ptr<void> connection_slot);
 
 }  // namespace ov::http

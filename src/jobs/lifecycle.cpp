@@ -32,6 +32,7 @@ void Lifecycle::publish(JobEventKind kind, const Job& job, JobStatus status, int
   e.total = job.image_count;
   e.image_id = std::move(image_id);
   e.error = std::move(error);
+  if (observer_) observer_(e);
   bus_.publish(events::Event{job.user_id, std::move(e)});
 }
 
@@ -230,6 +231,7 @@ Result<void> Lifecycle::remove(const Job& job) {
   if (!removed) return removed.error();
   (void)queue_.remove(job.id);
   files_.remove_detection(job.id);
+  publish(JobEventKind::deleted, job, job.status, job.processed_count);
   return {};
 }
 

@@ -124,12 +124,17 @@ class Lifecycle {
   // API side. A queued or processing job -> cancelled (the images done are kept); its queue
   // entry goes. Returns the status it had; a final status is returned unchanged.
   Result<JobStatus> cancel(const Job& job);
-  // A final job and everything of it: rows, files, queue entry.
+  // A final job and everything of it: rows, files, queue entry (job.deleted).
   Result<void> remove(const Job& job);
 
   Result<ReconcileReport> reconcile();
 
   const Settings& settings() const { return settings_; }
+  // Called with each event before it goes on the bus, on the thread that made the change (this
+  // process's caches forget at once what the change made stale). Set it before any use.
+  void set_observer(std::function<void(const JobEvent&)> observer) {
+    observer_ = std::move(observer);
+  }
 
  private:
   void publish(JobEventKind kind, const Job& job, JobStatus status, int done,
@@ -141,6 +146,7 @@ class Lifecycle {
   files::FileStore& files_;
   events::Bus& bus_;
   Settings settings_;
+  std::function<void(const JobEvent&)> observer_;
 };
 
 }  // namespace ov::jobs

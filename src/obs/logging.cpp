@@ -1,9 +1,9 @@
 #include "obs/logging.hpp"
 
 #include "core/text.hpp"
+#include "obs/line_writer.hpp"
 
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
@@ -75,8 +75,11 @@ void log_access(const AccessEntry& e) {
 }
 
 void init_logging(const std::string& level, const std::string& format) {
-  auto logger = std::make_shared<spdlog::logger>("objectvision",
-                                                 std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  // One writer thread for both loggers: lines are formatted where they are written and queued
+  // (obs/line_writer.hpp); a request never waits on stdout.
+  static auto writer = std::make_shared<LineWriter>(stdout);
+  auto logger =
+      std::make_shared<spdlog::logger>("objectvision", std::make_shared<LineSink>(writer));
   bool json = format == "json";
   auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   formatter->add_flag<JsonMessageFlag>('*');
@@ -89,10 +92,9 @@ void init_logging(const std::string& level, const std::string& format) {
   }
   logger->set_formatter(std::move(formatter));
   logger->set_level(level == "warning" ? spdlog::level::warn : spdlog::level::from_str(level));
-  logger->flush_on(spdlog::level::info);
+  logger->flush_on(spdlog::level::err);  // an error is on its way out before anything else
   // A sink of its own: spdlog formatters belong to sinks. stdout sinks share one mutex.
-  auto access =
-      std::make_shared<spdlog::logger>("access", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+  auto access = std::make_shared<spdlog::logger>("access", std::make_shared<LineSink>(writer));
   auto access_formatter =
       std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   access_formatter->add_flag<RequestIdFlag>('&', json);
@@ -101,7 +103,7 @@ void init_logging(const std::string& level, const std::string& format) {
            : "%Y-%m-%dT%H:%M:%S.%eZ %l %v%&");
   access->set_formatter(std::move(access_formatter));
   access->set_level(logger->level());
-  access->flush_on(spdlog::level::info);
+  access->flush_on(spdlog::level::err);
   g_json = json;
   g_access = std::move(access);
   spdlog::set_default_logger(std::move(logger));

@@ -30,6 +30,10 @@ std::optional<Response> RateLimitMiddleware::check_ip(const Route* route,
   return take("ip:" + request.client_ip, limits_.ip_per_minute, limits_.ip_burst);
 }
 
+bool RateLimitMiddleware::may_block() const {
+  return limiter_.may_block();
+}
+
 std::optional<Response> RateLimitMiddleware::check_user(const Route* route,
                                                         const Principal& principal) const {
   if (route && route->rate_group == "none") return std::nullopt;

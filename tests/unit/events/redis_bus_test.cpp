@@ -85,7 +85,7 @@ TEST(RedisBus, AnEventPublishedOnOneNodeReachesEveryNode) {
     EXPECT_EQ(end->reason, "Session has ended");
   }
   EXPECT_EQ(redis_channel(user), "ov:events:" + user);
-  EXPECT_EQ(redis_channel(user, true), "ov:events:" + user + ":session");
+  EXPECT_EQ(redis_channel(user, ":session"), "ov:events:" + user + ":session");
 }
 
 TEST(RedisBus, ManyPublishersEveryEventArrives) {
