@@ -22,6 +22,7 @@
 #include "core/ids.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
+#include "inference/slots.hpp"
 #include "obs/logging.hpp"
 #include "storage/database.hpp"
 
@@ -128,6 +129,7 @@ struct HttpHarness::Impl {
   http::Router router;
   std::unique_ptr<http::RateLimitMiddleware> rate_limits;
   std::unique_ptr<api::Caches> caches;
+  std::unique_ptr<inference::Slots> slots;
   std::unique_ptr<http::Pipeline> pipeline;
   Account user, admin;
   std::string job_id;
@@ -180,8 +182,9 @@ HttpHarness::HttpHarness() : impl_(std::make_unique<Impl>()) {
   h.caches = std::make_unique<api::Caches>();
   h.services.reset(new api::Services{c, *h.rt->db, *h.hasher, *h.jwt, *h.blacklist, *h.rt->bus,
                                      *h.limiter, *h.caches, nullptr});
+  h.slots = std::make_unique<inference::Slots>(1, 4);
   h.detection.reset(new api::DetectionServices{*h.rt->engine, *h.rt->jobs, *h.rt->queue,
-                                               *h.rt->workers, *h.rt->files, *h.waiter});
+                                               *h.rt->workers, *h.rt->files, *h.waiter, *h.slots});
   api::register_all_routes(h.router, *h.services, *h.detection);
   h.rate_limits = std::make_unique<http::RateLimitMiddleware>(
       *h.limiter, http::RateLimits{c.rate_ip.per_minute, c.rate_ip.burst, c.rate_user.per_minute,

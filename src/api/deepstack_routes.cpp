@@ -1,9 +1,11 @@
-// POST /v1/vision/detection: DeepStack / CodeProject.AI compatible, synchronous, API-key auth.
+// POST /v1/vision/detection: DeepStack / CodeProject.AI compatible, API-key auth. The detection
+// runs in an inference slot and the request waits for it without holding a thread.
 #include <charconv>
 #include <chrono>
 #include <cmath>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "api/detection_routes.hpp"
 #include "api/tokens.hpp"
@@ -11,6 +13,7 @@
 #include "auth/digest.hpp"
 #include "core/text.hpp"
 #include "inference/engine.hpp"
+#include "inference/slots.hpp"
 #include "obs/logging.hpp"
 #include "storage/database.hpp"
 
@@ -30,6 +33,22 @@ std::string prediction_json(const inference::DetectedObject& d) {
       R"({{"label":"{}","confidence":{},"y_min":{},"x_min":{},"y_max":{},"x_max":{}}})",
       json_escape(d.label), std::round(static_cast<double>(d.confidence) * 1e4) / 1e4,
       std::lround(d.box.y1), std::lround(d.box.x1), std::lround(d.box.y2), std::lround(d.box.x2));
+}
+
+Response answer(const inference::DetectionResult& result,
+                std::chrono::steady_clock::time_point start) {
+  std::string predictions;
+  for (const auto& d : result.detections) {  // sorted by confidence, highest first
+    predictions += (predictions.empty() ? "" : ",") + prediction_json(d);
+  }
+  long process_ms = std::lround(
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  return Response::json(
+      200, fmt::format(R"({{"success":true,"predictions":[{}],"count":{},"duration":{},)"
+                       R"("inferenceMs":{},"processMs":{},"code":200,)"
+                       R"("moduleId":"ObjectVision","command":"detect"}})",
+                       predictions, result.detections.size(), process_ms,
+                       std::lround(result.inference_ms), process_ms));
 }
 
 // The key from the form, X-API-Key, or a bearer access token; 401 otherwise.
@@ -74,22 +93,33 @@ Response detect(Services& s, DetectionServices& ds, Context& ctx) {
     check_image_part(*image, "image", s.config.max_image_pixels);
     inference::DetectOptions options;
     options.confidence = static_cast<float>(min_confidence);
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(image->data.data());
-    auto result = ds.engine.detect({bytes, image->data.size()}, options);
-    if (!result) return failure(http_status(result.error().code), result.error().message);
-    std::string predictions;
-    for (const auto& d : result->detections) {  // sorted by confidence, highest first
-      predictions += (predictions.empty() ? "" : ",") + prediction_json(d);
+    // The detection runs in an inference slot and answers through `later`: no thread of the
+    // server waits for it. The bytes are copied: the request may be gone at the timeout.
+    auto later = std::make_shared<http::Later>(
+        std::chrono::seconds(s.config.wait_timeout_s > 0 ? s.config.wait_timeout_s : 30),
+        failure(503, "The detection did not finish in time"));
+    std::string bytes(image->data);
+    const inference::Engine& engine = ds.engine;
+    bool admitted = ds.slots.try_run([&engine, later, options, start, bytes = std::move(bytes)] {
+      try {
+        const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+        auto result = engine.detect({data, bytes.size()}, options);
+        if (!result) {
+          later->resolve(failure(http_status(result.error().code), result.error().message));
+          return;
+        }
+        later->resolve(answer(*result, start));
+      } catch (const std::exception& e) {
+        spdlog::error("deepstack: the detection failed: {}", e.what());
+        later->resolve(failure(500, "The detection failed"));
+      }
+    });
+    if (!admitted) {
+      Response busy = failure(503, "Every inference slot is busy; try again shortly");
+      busy.headers.set("Retry-After", "1");
+      return busy;
     }
-    long process_ms = std::lround(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count());
-    return Response::json(
-        200, fmt::format(R"({{"success":true,"predictions":[{}],"count":{},"duration":{},)"
-                         R"("inferenceMs":{},"processMs":{},"code":200,)"
-                         R"("moduleId":"ObjectVision","command":"detect"}})",
-                         predictions, result->detections.size(), process_ms,
-                         std::lround(result->inference_ms), process_ms));
+    return Response::deferred(later);
   } catch (const ApiError& e) {
     return failure(e.status(), e.detail_is_json() ? "Invalid request" : e.detail());
   }

@@ -25,7 +25,7 @@ Response too_busy(const std::string& detail, int retry_after_s) {
   return r;
 }
 
-Response accepted(const Job& job) {
+Response accepted(const Job& job) {  // 202 and where to look
   Response r = json_response(
       202, json::object{{"detection_id", job.id}, {"job_id", job.id}, {"status", "queued"}});
   r.headers.set("Location", "/api/v1/detect/jobs/" + job.id);
@@ -53,19 +53,23 @@ Response submit(Services& s, DetectionServices& ds, Context& ctx, UploadKind kin
   const Job& job = submitted.value();
 
   auto wait = ctx.request.query_param("wait");
-  if (wait && (*wait == "true" || *wait == "1")) {
-    auto& repo = s.db.jobs();
-    auto is_final_now = [&] {
-      auto now = repo.find(job.id);
-      return !now || is_final(now->status);
-    };
-    if (ds.waiter.wait(job.id, std::chrono::seconds(config.wait_timeout_s), is_final_now)) {
-      if (auto done = repo.find(job.id)) {
-        return json_response(200, job_json(*done, repo.images(job.id), repo.objects(job.id)));
-      }
-    }
+  if (!wait || (*wait != "true" && *wait != "1") || config.wait_timeout_s <= 0) {
+    return accepted(job);
   }
-  return accepted(job);
+  // Waits without a thread: the job's final event resolves the answer, made then on the
+  // blocking pool; the timeout looks once more and answers 202 if it is still running.
+  auto& repo = s.db.jobs();
+  const std::string id = job.id;
+  auto finished = [&repo, id, job]() -> Response {
+    auto now = repo.find(id);
+    if (!now || !is_final(now->status)) return accepted(job);
+    return json_response(200, job_json(*now, repo.images(id), repo.objects(id)));
+  };
+  auto later = std::make_shared<http::Later>(std::chrono::seconds(config.wait_timeout_s),
+                                             accepted(job), finished);
+  ds.waiter.watch(id, later, finished);
+  if (auto now = repo.find(id); !now || is_final(now->status)) later->resolve(finished());
+  return Response::deferred(later);
 }
 
 }  // namespace

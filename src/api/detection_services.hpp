@@ -3,7 +3,8 @@
 
 namespace ov::inference {
 class Engine;
-}
+class Slots;
+}  // namespace ov::inference
 namespace ov::queue {
 class JobQueue;
 class WorkerRegistry;
@@ -26,6 +27,7 @@ struct DetectionServices {
   queue::WorkerRegistry& workers;
   const files::FileStore& files;  // serving images
   JobWaiter& waiter;
+  inference::Slots& slots;  // detections that a request waits for (DeepStack)
 };
 
 }  // namespace ov::api

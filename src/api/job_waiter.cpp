@@ -1,5 +1,7 @@
 #include "api/job_waiter.hpp"
 
+#include <vector>
+
 #include "events/bus.hpp"
 
 namespace ov::api {
@@ -15,37 +17,35 @@ JobWaiter::~JobWaiter() {
   subscription_.reset();
 }
 
-void JobWaiter::on_final(const std::string& job_id) {
+void JobWaiter::watch(const std::string& job_id, const std::shared_ptr<http::Later>& later,
+                      std::function<http::Response()> answer) {
   std::lock_guard lock(mu_);
-  if (waiting_.count(job_id) == 0) return;  // nobody here waits for it
-  ++finished_[job_id];
-  cv_.notify_all();
+  if (++since_prune_ >= 64) {  // requests that stopped waiting leave expired entries behind
+    since_prune_ = 0;
+    for (auto it = watchers_.begin(); it != watchers_.end();) {
+      it = it->second.later.expired() ? watchers_.erase(it) : std::next(it);
+    }
+  }
+  watchers_.emplace(job_id, Watcher{later, std::move(answer)});
 }
 
-bool JobWaiter::wait(const std::string& detection_id, std::chrono::milliseconds timeout,
-                     const std::function<bool()>& is_final) {
-  using clock = std::chrono::steady_clock;
-  auto deadline = clock::now() + timeout;
+std::size_t JobWaiter::watching() const {
+  std::lock_guard lock(mu_);
+  return watchers_.size();
+}
+
+// On the bus thread: nothing here may block; the answers are made on the blocking pool.
+void JobWaiter::on_final(const std::string& job_id) {
+  std::vector<Watcher> ready;
   {
     std::lock_guard lock(mu_);
-    ++waiting_[detection_id];
+    auto [first, last] = watchers_.equal_range(job_id);
+    for (auto it = first; it != last; ++it) ready.push_back(std::move(it->second));
+    watchers_.erase(first, last);
   }
-  bool done = is_final();  // it may have finished before we registered
-  while (!done && clock::now() < deadline) {
-    {
-      std::unique_lock lock(mu_);
-      auto slice =
-          std::min<clock::duration>(deadline - clock::now(), std::chrono::milliseconds(500));
-      cv_.wait_for(lock, slice, [&] { return finished_.count(detection_id) > 0; });
-    }
-    done = is_final();
+  for (auto& w : ready) {
+    if (auto later = w.later.lock()) later->resolve_by(std::move(w.answer));
   }
-  std::lock_guard lock(mu_);
-  if (--waiting_[detection_id] == 0) {
-    waiting_.erase(detection_id);
-    finished_.erase(detection_id);
-  }
-  return done;
 }
 
 }  // namespace ov::api

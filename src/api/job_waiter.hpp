@@ -1,13 +1,16 @@
 #pragma once
-// `?wait=true`: a request waits for its job to finish. Woken by the job's final event on the
-// bus (any node's worker), with a slow database poll as the safety net for a lost event.
-#include <chrono>
-#include <condition_variable>
+// `?wait=true`: a request waits for its job to finish without holding a thread. The handler
+// returns a deferred answer (http::Later) and registers it here; the job's final event on the
+// bus (from any node's worker) resolves it, and the answer (the finished job, read from the
+// database) is made on the server's blocking pool. When no final event comes (a lost one), the
+// Later's own timeout answers: it looks at the database once more.
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "http/message.hpp"
 
 namespace ov::events {
 class Bus;
@@ -20,17 +23,24 @@ class JobWaiter {
  public:
   explicit JobWaiter(events::Bus& bus);
   ~JobWaiter();
-  // Returns when is_final() says so, or after timeout (then false).
-  bool wait(const std::string& detection_id, std::chrono::milliseconds timeout,
-            const std::function<bool()>& is_final);
+
+  // Resolves `later` with `answer` once the job reaches a final state. Held weakly: a request
+  // that stopped waiting (its timeout) is simply forgotten. The caller checks the job once
+  // after this call, for a job that finished before it was registered.
+  void watch(const std::string& job_id, const std::shared_ptr<http::Later>& later,
+             std::function<http::Response()> answer);
+  std::size_t watching() const;
 
  private:
+  struct Watcher {
+    std::weak_ptr<http::Later> later;
+    std::function<http::Response()> answer;
+  };
   void on_final(const std::string& job_id);
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::unordered_map<std::string, int> finished_;  // detection id -> final events seen
-  std::unordered_map<std::string, int> waiting_;   // detection id -> waiters
+  mutable std::mutex mu_;
+  std::unordered_multimap<std::string, Watcher> watchers_;
+  std::size_t since_prune_ = 0;
   std::unique_ptr<events::Subscription> subscription_;
 };
 

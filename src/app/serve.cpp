@@ -22,6 +22,7 @@
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/ws_hub.hpp"
+#include "inference/slots.hpp"
 #include "jobs/lifecycle.hpp"
 #include "obs/logging.hpp"
 #include "storage/database.hpp"
@@ -114,7 +115,9 @@ int serve(config::Config config) {
   api::JobWaiter waiter(*rt.bus);
   api::Services services{c,       *rt.db,   hasher, jwt,           *blacklist,
                          *rt.bus, *limiter, caches, rt.redis.get()};
-  api::DetectionServices detection{*rt.engine, *rt.jobs, *rt.queue, *rt.workers, *rt.files, waiter};
+  inference::Slots slots(c.inference_slots, c.inference_queue_max);
+  api::DetectionServices detection{*rt.engine, *rt.jobs, *rt.queue, *rt.workers,
+                                   *rt.files,  waiter,   slots};
   http::Router router;
   api::register_all_routes(router, services, detection);
 

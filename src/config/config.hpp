@@ -92,8 +92,10 @@ struct Config {
   int wait_timeout_s = 30;
   int max_batch_images = 20;
   std::int64_t max_image_pixels = 40'000'000;
-  int max_tiles = 64;         // tiles per image (with `tile=`), the whole image included
-  int inference_threads = 0;  // ONNX Runtime intra-op threads; 0 = cores
+  int max_tiles = 64;            // tiles per image (with `tile=`), the whole image included
+  int inference_threads = 0;     // ONNX Runtime intra-op threads; 0 = cores
+  int inference_slots = 1;       // detections requests wait for (DeepStack) run at once
+  int inference_queue_max = 32;  // ...and wait for a slot at most; 503 beyond
 
   int effective_serve_workers() const {
     return serve_workers >= 0 ? serve_workers : (scaled() ? 0 : worker_concurrency);

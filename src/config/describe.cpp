@@ -103,6 +103,8 @@ std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
       {"MAX_IMAGE_PIXELS", std::to_string(c.max_image_pixels)},
       {"MAX_TILES", std::to_string(c.max_tiles)},
       {"INFERENCE_THREADS", std::to_string(c.inference_threads)},
+      {"INFERENCE_SLOTS", std::to_string(c.inference_slots)},
+      {"INFERENCE_QUEUE_MAX", std::to_string(c.inference_queue_max)},
   };
 }
 

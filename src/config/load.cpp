@@ -199,6 +199,8 @@ Result<Config> load(const Vars& vars) {
   c.max_image_pixels = static_cast<std::int64_t>(pixels);
   r.integer("MAX_TILES", c.max_tiles, 1, 10'000);
   r.integer("INFERENCE_THREADS", c.inference_threads, 0, 256);
+  r.integer("INFERENCE_SLOTS", c.inference_slots, 1, 256);
+  r.integer("INFERENCE_QUEUE_MAX", c.inference_queue_max, 0, 100'000);
   if (r.error()) return *r.error();
 
   if (c.jwt_algorithm != "HS256") {

@@ -126,12 +126,36 @@ Response Response::deferred(std::shared_ptr<Later> later) {
 Later::Later(std::chrono::milliseconds timeout, Response fallback)
     : timeout_(timeout), fallback_(std::move(fallback)) {}
 
+Later::Later(std::chrono::milliseconds timeout, Response fallback,
+             std::function<Response()> make_fallback)
+    : timeout_(timeout),
+      fallback_(std::move(fallback)),
+      fallback_maker_(std::move(make_fallback)) {}
+
+std::function<Response()> Later::take_fallback_maker() {
+  std::lock_guard lock(mu_);
+  if (answer_ || maker_) return nullptr;
+  return std::move(fallback_maker_);
+}
+
 void Later::resolve(Response response) {
   std::function<void()> wake;
   {
     std::lock_guard lock(mu_);
-    if (answer_) return;
+    if (answer_ || maker_) return;
     answer_ = std::move(response);
+    wake = std::move(wake_);
+    wake_ = nullptr;
+  }
+  if (wake) wake();
+}
+
+void Later::resolve_by(std::function<Response()> make) {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mu_);
+    if (answer_ || maker_) return;
+    maker_ = std::move(make);
     wake = std::move(wake_);
     wake_ = nullptr;
   }
@@ -140,14 +164,20 @@ void Later::resolve(Response response) {
 
 bool Later::resolved() const {
   std::lock_guard lock(mu_);
-  return answer_.has_value();
+  return answer_.has_value() || maker_ != nullptr;
+}
+
+std::function<Response()> Later::take_maker() {
+  std::lock_guard lock(mu_);
+  if (answer_) return nullptr;
+  return std::move(maker_);
 }
 
 void Later::attach(std::function<void()> wake) {
   bool now = false;
   {
     std::lock_guard lock(mu_);
-    if (answer_) {
+    if (answer_ || maker_) {
       now = true;
     } else {
       wake_ = std::move(wake);

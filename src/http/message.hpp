@@ -62,22 +62,35 @@ struct Response {
 class Later {
  public:
   Later(std::chrono::milliseconds timeout, Response fallback);
+  // A fallback made at the timeout, on the blocking pool (it may look at the database once
+  // more); `fallback` is the answer when the pool is saturated then.
+  Later(std::chrono::milliseconds timeout, Response fallback,
+        std::function<Response()> make_fallback);
   // The first answer wins; later ones are dropped. Thread-safe.
   void resolve(Response response);
+  // The same, but the answer is made by `make` on the server's blocking pool (it may read the
+  // database): for resolvers that must not block, such as an event bus's thread.
+  void resolve_by(std::function<Response()> make);
   bool resolved() const;
 
   std::chrono::milliseconds timeout() const { return timeout_; }
   // Called (once, from the resolving thread) when an answer arrives while attached.
   void attach(std::function<void()> wake);
   void detach();
-  // The answer, or the fallback when there is none yet.
+  // The answer, or the fallback when there is none yet. A `make` given to resolve_by comes
+  // out as a Response whose body is empty and `maker()` set: call it (on the blocking pool).
   Response take();
+  std::function<Response()> take_maker();
+  // After the timeout with no answer: the fallback's maker, when there is one.
+  std::function<Response()> take_fallback_maker();
 
  private:
   const std::chrono::milliseconds timeout_;
   mutable std::mutex mu_;
   std::optional<Response> answer_;
+  std::function<Response()> maker_;
   Response fallback_;
+  std::function<Response()> fallback_maker_;
   std::function<void()> wake_;
 };
 

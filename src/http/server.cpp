@@ -276,6 +276,14 @@ asio::awaitable<Response> Server::Impl::Session::wait_for(std::shared_ptr<Later>
       [waker, ex = stream_.get_executor()] { asio::post(ex, [waker] { waker->cancel(); }); });
   co_await waker->async_wait(use_tuple);
   later->detach();
+  // An answer (or, at the timeout, a fallback) that reads the database is made on the
+  // blocking pool; a saturated pool gets the plain fallback.
+  auto make = later->take_maker();
+  if (!make) make = later->take_fallback_maker();
+  if (make) {
+    auto answer = co_await blocking(make);
+    if (answer) co_return std::move(*answer);
+  }
   co_return later->take();
 }
 
