@@ -7,6 +7,7 @@
 #include <array>
 #include <chrono>
 #include <ctime>
+#include <random>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -27,11 +28,7 @@ bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-}  // namespace
-
-std::string new_uuid() {
-  std::array<unsigned char, 16> b{};
-  fill_random(b.data(), b.size());
+std::string uuid_text(std::array<unsigned char, 16> b) {
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   static constexpr char kHex[] = "0123456789abcdef";
@@ -43,6 +40,33 @@ std::string new_uuid() {
     out.push_back(kHex[b[i] & 0x0f]);
   }
   return out;
+}
+
+}  // namespace
+
+std::string new_uuid() {
+  std::array<unsigned char, 16> b{};
+  fill_random(b.data(), b.size());
+  return uuid_text(b);
+}
+
+std::string new_request_uuid() {
+  // One generator per thread, seeded from the OS once: a system call per request id would
+  // cost more than the rest of a cached answer.
+  thread_local std::mt19937_64 generator = [] {
+    std::array<unsigned char, 8> seed{};
+    fill_random(seed.data(), seed.size());
+    std::uint64_t value = 0;
+    for (unsigned char byte : seed) value = (value << 8) | byte;
+    return std::mt19937_64(value);
+  }();
+  std::array<unsigned char, 16> b{};
+  for (int half = 0; half < 2; ++half) {
+    std::uint64_t v = generator();
+    for (int i = 0; i < 8; ++i)
+      b[static_cast<std::size_t>(half * 8 + i)] = static_cast<unsigned char>(v >> (8 * i));
+  }
+  return uuid_text(b);
 }
 
 bool is_uuid(std::string_view t) {

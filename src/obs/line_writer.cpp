@@ -17,21 +17,27 @@ LineWriter::~LineWriter() {
 }
 
 void LineWriter::push(std::string_view line) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (queued_.size() + line.size() > max_bytes_) {
       ++dropped_;
       return;
     }
+    // Only the first line of a batch wakes the writer (it then gathers for kGather), and a
+    // batch grown past kBatchBytes cuts that short: one wake-up per batch, not per line.
+    wake = queued_.empty() ||
+           (queued_.size() < kBatchBytes && queued_.size() + line.size() >= kBatchBytes);
     queued_.append(line);
     ++pushed_;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 void LineWriter::flush() {
   std::unique_lock lock(mu_);
   const std::uint64_t target = pushed_;
+  urgent_ = true;
   wake_.notify_one();
   written_.wait(lock, [&] { return done_ >= target || stop_; });
 }
@@ -42,6 +48,9 @@ void LineWriter::run() {
   for (;;) {
     wake_.wait(lock, [&] { return stop_ || !queued_.empty() || dropped_.load() != reported_; });
     if (queued_.empty() && stop_) break;
+    wake_.wait_for(lock, kGather,
+                   [&] { return stop_ || urgent_ || queued_.size() >= kBatchBytes; });
+    urgent_ = false;
     batch.swap(queued_);
     const std::uint64_t upto = pushed_;
     const std::uint64_t dropped = dropped_.load();

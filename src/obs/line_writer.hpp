@@ -1,13 +1,15 @@
 #pragma once
 // Internal to ov_obs: log lines leave the threads that write them through a bounded queue and
 // one writer thread, so that a request never waits on stdout. A line is formatted on the
-// caller's thread (its request id is a thread-local), queued, and written in batches; when the
+// caller's thread (its request id is a thread-local), queued, and written in batches (one
+// wake-up of the writer per batch, not per line); when the
 // queue is full the line is dropped and counted, and the writer reports how many went missing.
 #include <spdlog/details/log_msg.h>
 #include <spdlog/formatter.h>
 #include <spdlog/sinks/base_sink.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -33,6 +35,11 @@ class LineWriter {
  private:
   void run();
 
+  // A batch is written kGather after its first line, or as soon as it holds kBatchBytes, or at
+  // once on flush() (which error lines call).
+  static constexpr std::chrono::milliseconds kGather{5};
+  static constexpr std::size_t kBatchBytes = 64 * 1024;
+
   std::FILE* out_;
   const std::size_t max_bytes_;
   std::mutex mu_;
@@ -41,6 +48,7 @@ class LineWriter {
   std::string queued_;
   std::uint64_t pushed_ = 0, done_ = 0;
   bool stop_ = false;
+  bool urgent_ = false;  // flush() waits: write without gathering
   std::atomic<std::uint64_t> dropped_{0};
   std::uint64_t reported_ = 0;
   std::thread thread_;

@@ -17,7 +17,7 @@ std::string resolve_request_id(const Request& request) {
     }
     if (ok) return std::string(*incoming);
   }
-  return new_uuid();
+  return new_request_uuid();
 }
 
 }  // namespace ov::http

@@ -1,6 +1,8 @@
 #include "core/ids.hpp"
 
 #include <set>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -17,6 +19,28 @@ TEST(Ids, UuidsAreCanonicalVersion4AndDistinct) {
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(Ids, RequestUuidsAreCanonicalAndDistinctAcrossThreads) {
+  // Each thread seeds its own generator: ids of different threads must not repeat either.
+  std::vector<std::vector<std::string>> made(4);
+  std::vector<std::thread> threads;
+  for (auto& ids : made) {
+    threads.emplace_back([&ids] {
+      for (int i = 0; i < 5000; ++i) ids.push_back(new_request_uuid());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> seen;
+  for (const auto& ids : made) {
+    for (const auto& id : ids) {
+      ASSERT_TRUE(is_uuid(id)) << id;
+      EXPECT_EQ(id[14], '4');
+      EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b') << id;
+      seen.insert(id);
+    }
+  }
+  EXPECT_EQ(seen.size(), 20000u);
 }
 
 TEST(Ids, RejectsNonCanonicalUuids) {
