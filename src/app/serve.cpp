@@ -86,7 +86,9 @@ int serve(config::Config config) {
                             : auth::make_db_blacklist(rt.db->tokens());
   std::unique_ptr<cache::RateLimiter> limiter;
   if (rt.redis) {
-    limiter = cache::make_redis_rate_limiter(*rt.redis);
+    // Shared buckets in Redis, spent a few tokens at a time from memory: most requests decide
+    // on the I/O thread without a round trip.
+    limiter = cache::make_leased_rate_limiter(cache::make_redis_rate_limiter(*rt.redis));
   } else {
     limiter = cache::make_memory_rate_limiter();
   }

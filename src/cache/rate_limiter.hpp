@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace ov::cache {
@@ -33,6 +34,18 @@ class RateLimiter {
   virtual RateDecision take(const std::string& key, const RateLimit& limit, double cost = 1.0) = 0;
   // Whether take() may wait on the network (Redis): then it must not run on an I/O thread.
   virtual bool may_block() const { return true; }
+  // The same take without blocking: the decision when it can be made from memory, nullopt when
+  // only take() can make it (then nothing was taken).
+  virtual std::optional<RateDecision> try_take_now(const std::string& key, const RateLimit& limit,
+                                                   double cost = 1.0) {
+    if (may_block()) return std::nullopt;
+    return take(key, limit, cost);
+  }
+  // Returns tokens that try_take_now() took, for a request that did not go on (it moved to the
+  // blocking path, which takes them again). Best effort; a limiter may ignore it.
+  virtual void give_back(const std::string& key, const RateLimit& limit, double cost = 1.0) {
+    (void)key, (void)limit, (void)cost;
+  }
 };
 
 // Monotonic time in seconds (any origin); injectable so tests can move time by hand.
@@ -51,5 +64,21 @@ std::unique_ptr<MemoryRateLimiter> make_memory_rate_limiter(SecondsClock clock =
 // clocks agree; keys are "rl:<key>" and expire once the bucket would be full again. Fails open
 // (allows) when Redis is unreachable or answers an error, logging a warning at most every 10 s.
 std::unique_ptr<RateLimiter> make_redis_rate_limiter(Redis& redis);
+
+// Spends a shared limiter's buckets from memory: a take that finds no tokens here takes a lease
+// of several from `shared` at once (a fraction of the burst, capped) and later takes spend it
+// without a round trip (try_take_now answers from the lease). Never more permissive than
+// `shared`: every token spent was taken from the shared bucket first; what a lease leaves
+// unspent at its end is dropped, not returned. Buckets too small for a lease of two tokens or
+// more go to `shared` on every take, as before. A refusal always comes from `shared`, with its
+// exact wait.
+struct LeaseSettings {
+  double burst_fraction = 0.1;  // of the bucket's burst, per lease
+  double max_tokens = 64;       // per lease
+  double lifetime_s = 1.0;      // unspent tokens of a lease are dropped after this
+};
+std::unique_ptr<RateLimiter> make_leased_rate_limiter(std::unique_ptr<RateLimiter> shared,
+                                                      LeaseSettings settings = {},
+                                                      SecondsClock clock = {});
 
 }  // namespace ov::cache

@@ -1,17 +1,14 @@
 #pragma once
 // The middleware of the request pipeline, one file each under middleware/.
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "http/message.hpp"
+#include "cache/rate_limiter.hpp"
 #include "http/router.hpp"
-
-namespace ov::cache {
-class RateLimiter;
-struct RateLimit;
-}  // namespace ov::cache
 
 namespace ov::http {
 
@@ -55,15 +52,38 @@ struct RateLimits {
 class RateLimitMiddleware {
  public:
   RateLimitMiddleware(cache::RateLimiter& limiter, RateLimits limits);
+
+  // The checks of one request on the I/O thread: tokens taken from memory only. A check that
+  // would need the network throws WouldBlock; when a FastTakes is destroyed by an exception
+  // (that one, or the pipeline giving up the fast path for another reason), the tokens this
+  // request took are given back, so that the blocking path can take them again.
+  struct WouldBlock {};
+  class FastTakes {
+   public:
+    explicit FastTakes(const RateLimitMiddleware& owner)
+        : owner_(owner), exceptions_(std::uncaught_exceptions()) {}
+    ~FastTakes();
+    FastTakes(const FastTakes&) = delete;
+    FastTakes& operator=(const FastTakes&) = delete;
+
+   private:
+    friend class RateLimitMiddleware;
+    const RateLimitMiddleware& owner_;
+    const int exceptions_;
+    std::vector<std::pair<std::string, cache::RateLimit>> taken_;
+  };
+
   // Before authentication: per IP (and per IP for the auth group). A 429 response or nothing.
-  std::optional<Response> check_ip(const Route* route, const Request& request) const;
+  // With `fast`, on the I/O thread (see FastTakes).
+  std::optional<Response> check_ip(const Route* route, const Request& request,
+                                   FastTakes* fast = nullptr) const;
   // After authentication: per user.
-  std::optional<Response> check_user(const Route* route, const Principal& principal) const;
-  // Whether the checks may wait on the network (Redis buckets): not on an I/O thread then.
-  bool may_block() const;
+  std::optional<Response> check_user(const Route* route, const Principal& principal,
+                                     FastTakes* fast = nullptr) const;
 
  private:
-  std::optional<Response> take(const std::string& key, double per_minute, double burst) const;
+  std::optional<Response> take(const std::string& key, double per_minute, double burst,
+                               FastTakes* fast) const;
   cache::RateLimiter& limiter_;
   RateLimits limits_;
 };

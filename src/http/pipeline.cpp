@@ -71,7 +71,10 @@ std::optional<Response> Pipeline::check(const Request& request, Admission& a, bo
   }
   const Route& route = *match.route;
   const bool limited = rate_limits_ && route.rate_group != "none";
-  if (fast && limited && rate_limits_->may_block()) throw Blocked{};
+  // Tokens taken on the fast path are given back if it gives up further on (an exception).
+  std::optional<RateLimitMiddleware::FastTakes> fast_takes;
+  if (fast && limited) fast_takes.emplace(*rate_limits_);
+  RateLimitMiddleware::FastTakes* takes = fast_takes ? &*fast_takes : nullptr;
   // The credentials first when fast (no side effect until every step is known to be fast).
   std::optional<Result<Principal>> principal;
   std::optional<std::string_view> token;
@@ -87,7 +90,7 @@ std::optional<Response> Pipeline::check(const Request& request, Admission& a, bo
   }
   a.route = &route;
   if (limited) {
-    if (auto refused = rate_limits_->check_ip(&route, request)) return std::move(*refused);
+    if (auto refused = rate_limits_->check_ip(&route, request, takes)) return std::move(*refused);
   }
   a.params = std::move(match.params);
   if (route.auth == AuthMode::none) return std::nullopt;
@@ -104,7 +107,9 @@ std::optional<Response> Pipeline::check(const Request& request, Admission& a, bo
   }
   a.principal = std::move(principal->value());
   if (limited) {
-    if (auto refused = rate_limits_->check_user(&route, *a.principal)) return std::move(*refused);
+    if (auto refused = rate_limits_->check_user(&route, *a.principal, takes)) {
+      return std::move(*refused);
+    }
   }
   return std::nullopt;
 }
@@ -118,6 +123,8 @@ std::optional<Admission> Pipeline::decide(const Request& head, bool fast) const 
   try {
     decided = check(head, a, fast);
   } catch (const Blocked&) {
+    return std::nullopt;
+  } catch (const RateLimitMiddleware::WouldBlock&) {
     return std::nullopt;
   } catch (...) {
     decided = current_exception_response();
