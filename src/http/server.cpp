@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
@@ -76,7 +78,7 @@ class Server::Impl {
         pool_(options_.worker_threads, options_.blocking_queue_max),
         acceptor_(ioc_),
         signals_(ioc_, SIGINT, SIGTERM) {}
-  ~Impl() { ioc_.stop(); }
+  ~Impl() { stop_contexts(); }
 
   Result<void> listen();
   void run();
@@ -89,10 +91,27 @@ class Server::Impl {
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
   std::atomic<bool> draining_{false};
   std::atomic<int> open_connections_{0};  // HTTP sessions and the WebSockets they became
-  asio::io_context ioc_;
+  // One io_context per I/O thread, each run by its own thread (no strands, no handler moving
+  // between threads): ioc_ (the acceptor, signals, shutdown, and connections too) and the
+  // others. Connections are dealt to them in turn.
+  asio::io_context ioc_{1};
+  std::vector<std::unique_ptr<asio::io_context>> more_contexts_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+  std::atomic<unsigned> next_context_{0};
   BlockingPool pool_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
+
+  asio::io_context& context_for_next_connection() {
+    unsigned n = next_context_.fetch_add(1, std::memory_order_relaxed) %
+                 static_cast<unsigned>(more_contexts_.size() + 1);
+    return n == 0 ? ioc_ : *more_contexts_[n - 1];
+  }
+  void stop_contexts() {
+    for (auto& guard : keep_running_) guard.reset();
+    for (auto& context : more_contexts_) context->stop();
+    ioc_.stop();
+  }
 
  private:
   asio::awaitable<void> accept_loop();
@@ -469,7 +488,8 @@ Result<void> Server::Impl::listen() {
 
 asio::awaitable<void> Server::Impl::accept_loop() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), use_tuple);
+    auto [ec, socket] =
+        co_await acceptor_.async_accept(context_for_next_connection().get_executor(), use_tuple);
     if (ec) {
       if (draining_ || ec == asio::error::operation_aborted) co_return;
       spdlog::warn("accept failed: {}", ec.message());
@@ -521,7 +541,7 @@ asio::awaitable<void> Server::Impl::drain() {
     timer.expires_after(std::chrono::milliseconds(20));
     co_await timer.async_wait(use_tuple);
   }
-  ioc_.stop();
+  stop_contexts();
 }
 
 void Server::Impl::run() {
@@ -529,8 +549,14 @@ void Server::Impl::run() {
     if (!ec) begin_shutdown();
   });
   asio::co_spawn(ioc_, accept_loop(), asio::detached);
+  for (int i = 1; i < options_.io_threads; ++i) {
+    more_contexts_.push_back(std::make_unique<asio::io_context>(1));
+    keep_running_.push_back(asio::make_work_guard(*more_contexts_.back()));
+  }
   std::vector<std::thread> threads;
-  for (int i = 1; i < options_.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+  for (auto& context : more_contexts_) {
+    threads.emplace_back([&context] { context->run(); });
+  }
   ioc_.run();
   for (auto& t : threads) t.join();
   pool_.join();
