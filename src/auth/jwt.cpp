@@ -1,9 +1,10 @@
 // HS256 JSON Web Tokens: compact serialisation, alg pinned, claims checked.
 #include "auth/jwt.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <array>
 #include <optional>
@@ -25,19 +26,6 @@ constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
 
 Error invalid() {
   return Error{Errc::unauthenticated, "Invalid token"};
-}
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  static const unsigned char kNoKey = 0;  // HMAC() wants a pointer even for an empty key
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  const void* key_ptr = key.empty() ? static_cast<const void*>(&kNoKey) : key.data();
-  if (HMAC(EVP_sha256(), key_ptr, static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac.data(),
-           &len) == nullptr) {
-    throw std::runtime_error("HMAC-SHA256 failed");
-  }
-  return std::string(reinterpret_cast<const char*>(mac.data()), len);
 }
 
 std::optional<json::object> parse_object(std::string_view text) {
@@ -86,8 +74,48 @@ const char* to_string(TokenType t) {
   return t == TokenType::refresh ? "refresh" : "access";
 }
 
+struct JwtCodec::KeyedMac {
+  EVP_MAC* algorithm = nullptr;
+  EVP_MAC_CTX* keyed = nullptr;  // initialised with the key; only ever copied
+  ~KeyedMac() {
+    EVP_MAC_CTX_free(keyed);
+    EVP_MAC_free(algorithm);
+  }
+};
+
 JwtCodec::JwtCodec(std::string secret, std::int64_t leeway_s)
-    : secret_(std::move(secret)), leeway_s_(leeway_s < 0 ? 0 : leeway_s) {}
+    : keyed_(std::make_unique<KeyedMac>()), leeway_s_(leeway_s < 0 ? 0 : leeway_s) {
+  static const unsigned char kNoKey = 0;  // a pointer even for an empty key
+  char digest[] = "SHA256";
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                         OSSL_PARAM_construct_end()};
+  keyed_->algorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (keyed_->algorithm) keyed_->keyed = EVP_MAC_CTX_new(keyed_->algorithm);
+  const auto* key =
+      secret.empty() ? &kNoKey : reinterpret_cast<const unsigned char*>(secret.data());
+  if (!keyed_->keyed || EVP_MAC_init(keyed_->keyed, key, secret.size(), params) != 1) {
+    throw std::runtime_error("HMAC-SHA256 is not available");
+  }
+  OPENSSL_cleanse(secret.data(), secret.size());
+}
+
+JwtCodec::~JwtCodec() = default;
+JwtCodec::JwtCodec(JwtCodec&&) noexcept = default;
+JwtCodec& JwtCodec::operator=(JwtCodec&&) noexcept = default;
+
+std::string JwtCodec::mac(std::string_view data) const {
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_->keyed),
+                                                                &EVP_MAC_CTX_free);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  std::size_t len = 0;
+  if (!ctx ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+          1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1) {
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
+  return std::string(reinterpret_cast<const char*>(out.data()), len);
+}
 
 std::string JwtCodec::sign(const Claims& claims) const {
   json::object payload;
@@ -103,7 +131,7 @@ std::string JwtCodec::sign(const Claims& claims) const {
   std::string signing_input = base64url_encode(kHeader);
   signing_input += '.';
   signing_input += base64url_encode(json::serialize(payload));
-  std::string signature = base64url_encode(hmac_sha256(secret_, signing_input));
+  std::string signature = base64url_encode(mac(signing_input));
   return signing_input + '.' + signature;
 }
 
@@ -120,7 +148,7 @@ Result<Claims> JwtCodec::verify(std::string_view token, TokenType expected,
 
   auto signature = base64url_decode(token.substr(dot2 + 1));
   if (!signature) return invalid();
-  std::string expected_mac = hmac_sha256(secret_, signing_input);
+  std::string expected_mac = mac(signing_input);
   if (signature->size() != expected_mac.size() ||
       CRYPTO_memcmp(signature->data(), expected_mac.data(), expected_mac.size()) != 0)
     return invalid();

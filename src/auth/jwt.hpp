@@ -2,6 +2,7 @@
 // JSON Web Tokens, HS256 only (RFC 7519 / 7515), signed with OpenSSL HMAC and compared in
 // constant time. `alg` is pinned: "none" and every other algorithm are refused.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -29,13 +30,21 @@ struct Claims {
 class JwtCodec {
  public:
   explicit JwtCodec(std::string secret, std::int64_t leeway_s = 0);
+  ~JwtCodec();
+  JwtCodec(JwtCodec&&) noexcept;
+  JwtCodec& operator=(JwtCodec&&) noexcept;
   std::string sign(const Claims& claims) const;
   // Errc::unauthenticated with a short reason for: malformed, bad signature, alg other than
   // HS256, wrong type, expired, not yet valid, missing claims.
   Result<Claims> verify(std::string_view token, TokenType expected, std::int64_t now_s) const;
 
  private:
-  std::string secret_;
+  // HMAC-SHA256 keyed once: each signature starts from a copy of this state, so the algorithm
+  // is not looked up and the key not hashed again per token.
+  struct KeyedMac;
+  std::string mac(std::string_view data) const;
+
+  std::unique_ptr<KeyedMac> keyed_;
   std::int64_t leeway_s_;
 };
 
