@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <stdlib.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 
 #include <boost/json.hpp>
 
@@ -243,15 +246,42 @@ std::string HttpHarness::substitute(std::string text) {
 }
 
 http::Response HttpHarness::handle(const http::Request& request) const {
-  return impl_->pipeline->handle(request);
+  http::Admission admission = admit(request);
+  if (admission.rejection) return std::move(*admission.rejection);
+  return run(request, admission);
 }
 
 http::Admission HttpHarness::admit(const http::Request& head) const {
   return impl_->pipeline->admit(head);
 }
 
+// A deferred answer (the DeepStack route's detection) is waited for here as the server does it
+// (Server::Impl::Session::wait_for): until resolved or its timeout, then made and finished.
 http::Response HttpHarness::run(const http::Request& request, http::Admission& admission) const {
-  return impl_->pipeline->run(request, admission);
+  http::Response response = impl_->pipeline->run(request, admission);
+  if (!response.later) return response;
+  auto later = response.later;
+  struct Wait {  // shared: a resolver may still call the waker after a timeout here
+    std::mutex mu;
+    std::condition_variable woken;
+    bool resolved = false;
+  };
+  auto wait = std::make_shared<Wait>();
+  later->attach([wait] {
+    std::lock_guard lock(wait->mu);
+    wait->resolved = true;
+    wait->woken.notify_all();
+  });
+  {
+    std::unique_lock lock(wait->mu);
+    wait->woken.wait_for(lock, later->timeout(), [&] { return wait->resolved; });
+  }
+  later->detach();
+  auto make = later->take_maker();
+  if (!make) make = later->take_fallback_maker();
+  http::Response answer = make ? make() : later->take();
+  impl_->pipeline->finish_late(request, admission, answer);
+  return answer;
 }
 
 void HttpHarness::finish_rejected(const http::Request& request, http::Response& response) const {
