@@ -94,9 +94,11 @@ class Server::Impl {
   // One io_context per I/O thread, each run by its own thread (no strands, no handler moving
   // between threads): ioc_ (the acceptor, signals, shutdown, and connections too) and the
   // others. Connections are dealt to them in turn.
-  asio::io_context ioc_{1};
+  // The others are declared first: they outlive ioc_, whose destruction may still complete an
+  // accept holding a socket of one of them.
   std::vector<std::unique_ptr<asio::io_context>> more_contexts_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+  asio::io_context ioc_{1};
   std::atomic<unsigned> next_context_{0};
   BlockingPool pool_;
   tcp::acceptor acceptor_;
