@@ -74,7 +74,7 @@ std::unique_ptr<RateLimiter> make_redis_rate_limiter(Redis& redis);
 // exact wait.
 struct LeaseSettings {
   double burst_fraction = 0.1;  // of the bucket's burst, per lease
-  double max_tokens = 64;       // per lease
+  double max_tokens = 1024;     // per lease
   double lifetime_s = 1.0;      // unspent tokens of a lease are dropped after this
 };
 std::unique_ptr<RateLimiter> make_leased_rate_limiter(std::unique_ptr<RateLimiter> shared,
