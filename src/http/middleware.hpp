@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "http/message.hpp"
 #include "cache/rate_limiter.hpp"
+#include "http/message.hpp"
 #include "http/router.hpp"
 
 namespace ov::http {
