@@ -7,7 +7,6 @@ scaled:   a fresh PostgreSQL database on the test PostgreSQL (OV_TEST_DATABASE_U
           live server's keys. tests/servers.sh starts Redis with 256 databases.
 """
 import contextlib
-import itertools
 import os
 import uuid
 from urllib.parse import urlsplit, urlunsplit
@@ -40,18 +39,33 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-_redis_indexes = itertools.count(1)
 _redis_databases: dict[str, int] = {}
+_redis_held: dict[str, set[int]] = {}
+_redis_last: dict[str, int] = {}
 
 
-def next_redis_url(base: str) -> str:
-    """The next Redis database index (1 and up; 0 is left to whoever else uses the server)."""
+def take_redis_url(base: str) -> str:
+    """A Redis database index that no open backend holds (1 and up; 0 is left to whoever else
+    uses the server), taken in turn. Indexes are given back by release_redis_url(): a long
+    suite makes more backends than Redis has databases, and handing out a held index again
+    would let a new backend's FLUSHDB wipe a live deployment's keys."""
     if base not in _redis_databases:
         reply = redis.command(base, "CONFIG", "GET", "databases")
         _redis_databases[base] = int(reply[1])
     count = _redis_databases[base]
-    index = 1 + (next(_redis_indexes) - 1) % (count - 1)
-    return with_database(base, str(index))
+    held = _redis_held.setdefault(base, set())
+    last = _redis_last.get(base, 0)
+    for step in range(1, count):
+        index = 1 + (last + step - 1) % (count - 1)
+        if index not in held:
+            held.add(index)
+            _redis_last[base] = index
+            return with_database(base, str(index))
+    raise RuntimeError(f"all {count - 1} Redis databases of {base} are held by open backends")
+
+
+def release_redis_url(base: str, url: str) -> None:
+    _redis_held.get(base, set()).discard(int(urlsplit(url).path.lstrip("/")))
 
 
 class Backend:
@@ -65,7 +79,9 @@ class Backend:
         self.redis_url: str | None = None
         if shape == SCALED:
             self._admin_url = required_env("OV_TEST_DATABASE_URL")
-            self.redis_url = next_redis_url(required_env("OV_TEST_REDIS_URL"))
+            self._redis_base = required_env("OV_TEST_REDIS_URL")
+            self.redis_url = take_redis_url(self._redis_base)
+            self._redis_released = False
             self.database_name = "ov_" + uuid.uuid4().hex[:16]
             self.sql(f'CREATE DATABASE "{self.database_name}"')
             self.database_url = with_database(self._admin_url, self.database_name)
@@ -89,6 +105,10 @@ class Backend:
             self.sql(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
 
     def close(self) -> None:
+        """Called once every process on this backend has exited."""
         if self.scaled:
             with contextlib.suppress(Exception):
                 self.drop_database()
+            if not self._redis_released:
+                release_redis_url(self._redis_base, self.redis_url)
+                self._redis_released = True
