@@ -44,6 +44,10 @@ std::string hostname() {
   return buf;
 }
 
+std::chrono::milliseconds heartbeat_window(const config::Config& c) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(c.worker_heartbeat_window_s * 1000));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
@@ -88,10 +92,10 @@ Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
                           c.job_retry_backoff_s};
   if (rt->redis) {
     rt->queue = queue::make_redis_queue(*rt->redis, qs);
-    rt->workers = queue::make_redis_worker_registry(*rt->redis);
+    rt->workers = queue::make_redis_worker_registry(*rt->redis, heartbeat_window(c));
   } else {
     rt->queue = queue::make_database_queue(*rt->db, qs);
-    rt->workers = queue::make_memory_worker_registry();
+    rt->workers = queue::make_memory_worker_registry(heartbeat_window(c));
   }
   jobs::Settings js;
   js.max_in_flight_per_user = c.max_jobs_in_flight_per_user;
@@ -115,6 +119,7 @@ std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,
   ps.concurrency = count;
   ps.visibility_timeout_s = rt.config.job_visibility_timeout_s;
   ps.id_prefix = prefix;
+  ps.heartbeat_every = heartbeat_window(rt.config) / 6;
   ps.claim_wait = rt.redis ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(0);
   std::string host = hostname();
   auto pid = static_cast<std::int64_t>(::getpid());

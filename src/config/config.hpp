@@ -87,6 +87,9 @@ struct Config {
   double job_retry_backoff_s = 2;
   int job_timeout_s = 600;
   double reconcile_interval_s = 30;  // the jobs reconciler's period
+  // /health/workers lists the workers heard from within this window; each one sends a
+  // heartbeat every sixth of it (5 s by default), busy or idle.
+  double worker_heartbeat_window_s = 30;
   int queue_max_depth = 1000;
   int max_jobs_in_flight_per_user = 20;
   int wait_timeout_s = 30;

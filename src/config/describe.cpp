@@ -96,6 +96,7 @@ std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
       {"JOB_RETRY_BACKOFF_SECONDS", num(c.job_retry_backoff_s)},
       {"JOB_TIMEOUT_SECONDS", std::to_string(c.job_timeout_s)},
       {"RECONCILE_INTERVAL_SECONDS", num(c.reconcile_interval_s)},
+      {"WORKER_HEARTBEAT_WINDOW_SECONDS", num(c.worker_heartbeat_window_s)},
       {"QUEUE_MAX_DEPTH", std::to_string(c.queue_max_depth)},
       {"MAX_JOBS_IN_FLIGHT_PER_USER", std::to_string(c.max_jobs_in_flight_per_user)},
       {"WAIT_TIMEOUT_SECONDS", std::to_string(c.wait_timeout_s)},

@@ -190,6 +190,7 @@ Result<Config> load(const Vars& vars) {
   r.number("JOB_RETRY_BACKOFF_SECONDS", c.job_retry_backoff_s, 0, 3600);
   r.integer("JOB_TIMEOUT_SECONDS", c.job_timeout_s, 1, 86400);
   r.number("RECONCILE_INTERVAL_SECONDS", c.reconcile_interval_s, 0.1, 86400);
+  r.number("WORKER_HEARTBEAT_WINDOW_SECONDS", c.worker_heartbeat_window_s, 0.6, 86400);
   r.integer("QUEUE_MAX_DEPTH", c.queue_max_depth, 1, 10'000'000);
   r.integer("MAX_JOBS_IN_FLIGHT_PER_USER", c.max_jobs_in_flight_per_user, 1, 1'000'000);
   r.integer("WAIT_TIMEOUT_SECONDS", c.wait_timeout_s, 0, 600);

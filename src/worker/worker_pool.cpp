@@ -1,5 +1,6 @@
 #include "worker/worker_pool.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -71,7 +72,7 @@ void WorkerPool::run(int index) {
   auto last_report = std::chrono::steady_clock::now();
   const auto extend_every = std::chrono::duration<double>(settings_.visibility_timeout_s / 3);
   while (!stopping_) {
-    if (std::chrono::steady_clock::now() - last_report > 5s) {
+    if (std::chrono::steady_clock::now() - last_report > settings_.heartbeat_every) {
       report(status);
       last_report = std::chrono::steady_clock::now();
     }
@@ -109,16 +110,28 @@ void WorkerPool::run(int index) {
     std::mutex keeper_mu;
     std::condition_variable keeper_cv;
     bool job_done = false;
-    std::thread keeper([&] {
+    // It also keeps the worker's heartbeat going: a job longer than the registry's window must
+    // not make a busy worker look dead.
+    std::thread keeper([&, busy = status] {
+      WorkerStatus heartbeat = busy;
+      const auto extend_period =
+          std::chrono::duration_cast<std::chrono::steady_clock::duration>(extend_every);
+      const auto tick =
+          std::min<std::chrono::steady_clock::duration>(extend_period, settings_.heartbeat_every);
+      auto next_extend = std::chrono::steady_clock::now() + extend_period;
       std::unique_lock lock(keeper_mu);
-      while (!keeper_cv.wait_for(lock, extend_every, [&] { return job_done; })) {
+      while (!keeper_cv.wait_for(lock, tick, [&] { return job_done; })) {
         lock.unlock();
-        auto extended = queue_.extend(job);
-        lock.lock();
-        if (extended && !extended.value()) {
-          lost = true;  // another worker holds it now
-          return;
+        report(heartbeat);
+        if (std::chrono::steady_clock::now() >= next_extend) {
+          next_extend = std::chrono::steady_clock::now() + extend_period;
+          auto extended = queue_.extend(job);
+          if (extended && !extended.value()) {
+            lost = true;  // another worker holds it now
+            return;
+          }
         }
+        lock.lock();
       }
     });
     auto stop = track(job.job_id);  // set when the job is cancelled or failed elsewhere

@@ -45,8 +45,9 @@ struct PoolSettings {
   // Where cancellations are heard: a job this pool runs stops between tiles when it is
   // cancelled or failed elsewhere (null: between images only, through the lifecycle).
   events::Bus* bus = nullptr;
-  // Called every few seconds and when a job starts or ends (heartbeats).
+  // Called every heartbeat_every, while a job runs too, and when a job starts or ends.
   std::function<void(const WorkerStatus&)> on_status;
+  std::chrono::milliseconds heartbeat_every{5000};
 };
 
 class WorkerPool {

@@ -1,7 +1,9 @@
 """GET /health/workers: the live workers (scaled: the worker processes; embedded: the serve's
 in-process worker), their heartbeats and counts, the queue; 503 without any worker. Hosts,
 pids and the jobs being run (other users' ids) are shown to admins only."""
-from ovtest import api, detect
+import time
+
+from ovtest import api, detect, images
 from ovtest.api import TIMESTAMP_RE, UUID_RE
 from ovtest.cluster import WORKERS_HEALTH
 
@@ -71,3 +73,32 @@ def test_without_workers_it_answers_503_and_counts_the_queue(clusters):
     queue = r.json()["queue"]
     assert queue["depth"] == 2 and queue["in_flight"] == 0, queue
     assert queue["oldest_queued_age_s"] >= 0, queue
+
+
+def test_a_worker_busy_longer_than_the_window_stays_listed(clusters):
+    """A job that outlasts WORKER_HEARTBEAT_WINDOW_SECONDS must not make its worker look dead:
+    the worker keeps sending heartbeats while it runs the job (it used to send them only
+    between jobs, so /health/workers answered 503 during any job longer than 30 s)."""
+    window = 1.5
+    cluster = clusters(workers=1, WORKER_HEARTBEAT_WINDOW_SECONDS=str(window))
+    server = cluster.api
+    account = api.new_account(server, "busy")
+    copies = [(f"dog{i}.jpg", images.photo("dog.jpg")) for i in range(6)]
+    r = detect.upload_batch(server, account, copies, tile="128x128", tile_overlap="0.3")
+    job_id = detect.accepted(r)["job_id"]
+    detect.wait_job(server, account, job_id, timeout=60, what="processing",
+                    until=lambda j: j["status"] != "queued")
+    started = time.monotonic()
+    watched = 0.0
+    while watched < 3 * window:
+        r = server.get(WORKERS_HEALTH, headers=cluster.admin_headers)
+        still_running = detect.get_job(server, account, job_id)["status"] == "processing"
+        if not still_running:
+            break
+        assert r.status_code == 200, f"the busy worker dropped out: {r.status_code} {r.text}"
+        assert [w["current_job"] for w in r.json()["workers"]] == [job_id], r.text
+        watched = time.monotonic() - started
+        time.sleep(0.1)
+    assert watched >= 3 * window, f"the job ended after {watched:.1f}s: too fast to tell"
+    r = server.request("DELETE", detect.job_path(job_id), headers=account.headers)
+    assert r.status_code < 500, r.text
