@@ -8,9 +8,11 @@
 #include "api/detection_routes.hpp"
 #include "api/detection_services.hpp"
 #include "api/job_waiter.hpp"
+#include "api/metrics_routes.hpp"
 #include "api/services.hpp"
 #include "api/tokens.hpp"
 #include "app/commands.hpp"
+#include "app/metrics_server.hpp"
 #include "app/runtime.hpp"
 #include "auth/blacklist.hpp"
 #include "auth/jwt.hpp"
@@ -122,6 +124,14 @@ int serve(config::Config config) {
                                    *rt.files,  waiter,   slots};
   http::Router router;
   api::register_all_routes(router, services, detection);
+  // /metrics: here, unless METRICS_PORT gives it a port of its own.
+  auto metrics_server = MetricsServer::start(c);
+  if (!metrics_server) {
+    spdlog::critical("{}", metrics_server.error().message);
+    return kExitFailure;
+  }
+  if (!metrics_server.value()) api::register_metrics_route(router, c.metrics_token);
+  auto service_metrics = api::collect_service_metrics(&caches, rt.queue.get());
 
   http::RateLimitMiddleware rate_limits(
       *limiter, {c.rate_ip.per_minute, c.rate_ip.burst, c.rate_user.per_minute, c.rate_user.burst,

@@ -6,7 +6,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/metrics_routes.hpp"
 #include "app/commands.hpp"
+#include "app/metrics_server.hpp"
 #include "app/runtime.hpp"
 #include "obs/logging.hpp"
 #include "worker/worker_pool.hpp"
@@ -27,6 +29,12 @@ int run_worker(config::Config config) {
     return kExitFailure;
   }
   Runtime& rt = **opened;
+  auto metrics_server = MetricsServer::start(rt.config);
+  if (!metrics_server) {
+    spdlog::critical("{}", metrics_server.error().message);
+    return kExitFailure;
+  }
+  auto service_metrics = api::collect_service_metrics(nullptr, rt.queue.get());
   const std::string name = "worker-" + std::to_string(::getpid());
   auto pool = start_workers(rt, rt.config.worker_concurrency, name);
   start_reconciler(rt, name);

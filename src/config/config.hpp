@@ -49,6 +49,10 @@ struct Config {
   // Ours.
   std::string host = "0.0.0.0";
   int port = 8000;
+  // GET /metrics: on PORT unless METRICS_PORT is set (then there only, for serve and for
+  // workers); with METRICS_TOKEN set, only for "Authorization: Bearer <token>".
+  int metrics_port = 0;
+  std::string metrics_token;
   std::string data_dir = "./data";
   std::string models_dir = "models";
   std::vector<std::string> cors_origins;

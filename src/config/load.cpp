@@ -154,6 +154,8 @@ Result<Config> load(const Vars& vars) {
   r.number("CONFIDENCE_THRESHOLD", c.confidence_threshold, 0.0, 1.0);
   r.str("HOST", c.host);
   r.integer("PORT", c.port, 0, 65535);
+  r.integer("METRICS_PORT", c.metrics_port, 0, 65535);
+  r.str("METRICS_TOKEN", c.metrics_token);
   r.str("DATA_DIR", c.data_dir);
   std::string cors;
   r.str("CORS_ORIGINS", cors);

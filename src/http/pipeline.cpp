@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <unordered_map>
+
 #include "obs/logging.hpp"
+#include "obs/metrics.hpp"
 
 namespace ov::http {
 namespace {
@@ -41,6 +44,51 @@ class RequestIdScope {
   RequestIdScope(const RequestIdScope&) = delete;
   RequestIdScope& operator=(const RequestIdScope&) = delete;
 };
+
+// objectvision_http_requests_total and _duration_seconds, by route template (never the raw
+// path: the number of series stays bounded), method and status. Each thread remembers the
+// children it used, by the addresses of the route's template and the method's label (both
+// stable), so that a request costs a hash lookup and three atomic additions.
+void count_request(std::string_view route, std::string_view method, int status, double seconds) {
+  static auto& requests =
+      obs::metrics().counter("objectvision_http_requests_total",
+                             "HTTP requests answered, by route template, method "
+                             "and status.",
+                             {"route", "method", "status"});
+  static auto& durations = obs::metrics().histogram("objectvision_http_request_duration_seconds",
+                                                    "Time from the request's arrival to its "
+                                                    "answer, by route template and method.",
+                                                    {"route", "method"}, obs::latency_buckets());
+  struct Key {
+    const char* route;
+    const char* method;
+    int status;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const {
+      return std::hash<const void*>{}(k.route) * 31 + std::hash<const void*>{}(k.method) * 7 +
+             static_cast<std::size_t>(k.status);
+    }
+  };
+  struct Children {
+    obs::Counter* count;
+    obs::Histogram* duration;
+  };
+  thread_local std::unordered_map<Key, Children, KeyHash> known;
+  method = obs::method_label(method);
+  const Key key{route.data(), method.data(), status};
+  auto it = known.find(key);
+  if (it == known.end()) {
+    const std::string status_text = std::to_string(status);
+    it = known
+             .emplace(key, Children{&requests.with({route, method, status_text}),
+                                    &durations.with({route, method})})
+             .first;
+  }
+  it->second.count->add();
+  it->second.duration->observe(seconds);
+}
 
 }  // namespace
 
@@ -197,6 +245,8 @@ void Pipeline::finish(const Request& request, const std::string& request_id,
   maybe_gzip(request, response);
   response.headers.set("X-Request-ID", request_id);
   response.headers.set("X-Process-Time", fmt::format("{:.6f}", seconds));
+  const std::string_view route_label = route ? std::string_view(route->path) : "-";
+  count_request(route_label, request.method, response.status, seconds);
   obs::log_access({request.method, route ? std::string_view(route->path) : std::string_view("-"),
                    request.path, response.status, seconds * 1000.0,
                    principal ? std::string_view(principal->user.id) : std::string_view(),

@@ -18,6 +18,7 @@
 #include "http/pipeline.hpp"
 #include "http/ws_hub.hpp"
 #include "http/ws_session.hpp"
+#include "obs/metrics.hpp"
 
 namespace ov::http {
 namespace asio = boost::asio;
@@ -77,7 +78,9 @@ class Server::Impl {
         pipeline_(pipeline),
         pool_(options_.worker_threads, options_.blocking_queue_max),
         acceptor_(ioc_),
-        signals_(ioc_, SIGINT, SIGTERM) {}
+        signals_(ioc_, SIGINT, SIGTERM) {
+    if (options_.report_metrics) report_metrics();
+  }
   ~Impl() { stop_contexts(); }
 
   Result<void> listen();
@@ -103,6 +106,22 @@ class Server::Impl {
   BlockingPool pool_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
+  std::atomic<int> in_flight_{0};  // requests read and not yet answered
+  obs::Registry::Handle metrics_;  // last: gone before what it reads
+
+  void report_metrics() {
+    metrics_ = obs::metrics().collect([this](obs::Exposition& out) {
+      out.family("objectvision_http_requests_in_flight", "HTTP requests being read or answered.",
+                 "gauge");
+      out.sample(in_flight_.load());
+      out.family("objectvision_http_open_connections",
+                 "Open HTTP connections, and the WebSockets they became.", "gauge");
+      out.sample(open_connections_.load());
+      out.family("objectvision_blocking_pool_pending",
+                 "Requests queued or running on the bounded blocking pool.", "gauge");
+      out.sample(pool_.pending());
+    });
+  }
 
   asio::io_context& context_for_next_connection() {
     unsigned n = next_context_.fetch_add(1, std::memory_order_relaxed) %
@@ -359,6 +378,11 @@ asio::awaitable<void> Server::Impl::Session::serve() {
     }
     idle_ = false;
     stream_.expires_never();  // our own deadlines from here: a late request still gets 408
+    ++server_.in_flight_;
+    struct Answered {
+      std::atomic<int>& count;
+      ~Answered() { --count; }
+    } answered{server_.in_flight_};
 
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));

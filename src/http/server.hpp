@@ -36,6 +36,9 @@ struct ServerOptions {
   WsHub* ws_hub = nullptr;            // WebSocket upgrades on ws_path go here (none: none)
   std::string ws_path = "/api/v1/ws";
   int ws_recheck_s = 60;  // how often an open WebSocket's token is checked again
+  // Its connections, requests in flight and blocking pool in the process's metrics (one
+  // server per process does: a second one, for METRICS_PORT, does not).
+  bool report_metrics = true;
 };
 
 class Server {

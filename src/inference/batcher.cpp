@@ -7,8 +7,9 @@ struct Batcher::Batch {
   int count = 0;
   bool closed = false;  // taken by its leader: no more images
   bool done = false;
-  std::condition_variable full;   // leader waits for images
-  std::condition_variable ready;  // followers wait for results
+  std::chrono::steady_clock::time_point started;  // when its leader ran it
+  std::condition_variable full;                   // leader waits for images
+  std::condition_variable ready;                  // followers wait for results
   Result<std::vector<Tensor>> outputs = Error{Errc::internal, "batch not run"};
 };
 
@@ -52,7 +53,8 @@ Batcher::Ticket::~Ticket() {
   if (batcher_->open_) batcher_->open_->full.notify_one();  // its leader may stop waiting
 }
 
-Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image, Ticket ticket) {
+Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image, Ticket ticket,
+                                            std::chrono::steady_clock::duration* waited) {
   {
     std::lock_guard lock(mutex_);
     if (ticket.batcher_ == this) {
@@ -60,11 +62,16 @@ Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image, Ticket
       ticket.batcher_ = nullptr;
     }
   }
-  return submit(image);
+  return submit(image, waited);
 }
 
-Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image) {
-  if (max_batch_ == 1) return run_(image, 1);
+Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image,
+                                            std::chrono::steady_clock::duration* waited) {
+  const auto arrived = std::chrono::steady_clock::now();
+  if (max_batch_ == 1) {
+    if (waited != nullptr) *waited = {};
+    return run_(image, 1);
+  }
   std::unique_lock lock(mutex_);
   std::shared_ptr<Batch> batch = open_;
   const bool leader = batch == nullptr;
@@ -82,6 +89,7 @@ Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image) {
   if (!leader) batch->full.notify_one();
   if (!leader) {
     batch->ready.wait(lock, [&] { return batch->done; });
+    if (waited != nullptr) *waited = batch->started - arrived;
     if (!batch->outputs) return batch->outputs.error();
     return slice_batch(batch->outputs.value(), index);
   }
@@ -91,6 +99,8 @@ Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image) {
     open_.reset();
   }
   ++batches_;
+  batch->started = std::chrono::steady_clock::now();
+  if (waited != nullptr) *waited = batch->started - arrived;
   lock.unlock();
   auto outputs = run_(batch->data, batch->count);  // images are immutable once closed
   lock.lock();

@@ -44,8 +44,11 @@ class Batcher {
   Ticket announce();
 
   // One image (image_floats floats) in, its outputs (batch dimension 1) out. Thread-safe.
-  Result<std::vector<Tensor>> submit(std::span<const float> image);
-  Result<std::vector<Tensor>> submit(std::span<const float> image, Ticket ticket);
+  // `waited`, when given, gets how long the image waited for its batch to start running.
+  Result<std::vector<Tensor>> submit(std::span<const float> image,
+                                     std::chrono::steady_clock::duration* waited = nullptr);
+  Result<std::vector<Tensor>> submit(std::span<const float> image, Ticket ticket,
+                                     std::chrono::steady_clock::duration* waited = nullptr);
 
   std::uint64_t batches_run() const;
 

@@ -91,13 +91,23 @@ Result<DetectionResult> Engine::detect(std::span<const std::uint8_t> encoded_ima
   }
   // run_pipeline turns allocation failures into errors naming its stage; this is the net
   // under it: no exception leaves the engine, a failure fails this image only.
-  try {
-    return run_pipeline(*model, impl_->settings, encoded_image, options);
-  } catch (const std::bad_alloc&) {
-    return Error{Errc::unavailable, "out of memory while detecting objects"};
-  } catch (const std::exception& e) {
-    return Error{Errc::internal, fmt::format("detection failed: {}", e.what())};
+  const auto started = std::chrono::steady_clock::now();
+  auto result = [&]() -> Result<DetectionResult> {
+    try {
+      return run_pipeline(*model, impl_->settings, encoded_image, options);
+    } catch (const std::bad_alloc&) {
+      return Error{Errc::unavailable, "out of memory while detecting objects"};
+    } catch (const std::exception& e) {
+      return Error{Errc::internal, fmt::format("detection failed: {}", e.what())};
+    }
+  }();
+  const ModelMetrics& metrics = model->metrics();
+  if (metrics.request != nullptr) {
+    metrics.request->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    (result ? metrics.success : metrics.failure)->add();
   }
+  return result;
 }
 
 }  // namespace ov::inference

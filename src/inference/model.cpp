@@ -59,12 +59,21 @@ Result<std::unique_ptr<Model>> Model::load(std::shared_ptr<Runtime> runtime,
     auto warm = model->run(zeros, 1);
     if (!warm) return fail(warm.error());
   }
+  model->metrics_ = ModelMetrics::of(model->info_.name);
   return model;
 }
 
 Result<std::vector<Tensor>> Model::run(std::span<const float> data, std::int64_t count) const {
   const std::int64_t shape[4] = {count, 3, spec_.input_h, spec_.input_w};
+  const auto started = std::chrono::steady_clock::now();
   auto outputs = session_->run(data, shape);
+  if (metrics_.compute != nullptr) {
+    metrics_.compute->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    metrics_.executions->add();
+    metrics_.inferences->add(static_cast<double>(count));
+    metrics_.batch_size->observe(static_cast<double>(count));
+  }
   if (!outputs) return outputs;
   for (const auto& t : outputs.value()) {
     if (t.shape.empty() || t.shape[0] != count) {
@@ -77,12 +86,22 @@ Result<std::vector<Tensor>> Model::run(std::span<const float> data, std::int64_t
 }
 
 Result<std::vector<Tensor>> Model::infer(std::span<const float> image) const {
-  return batcher_->submit(image);
+  std::chrono::steady_clock::duration waited{};
+  auto outputs = batcher_->submit(image, &waited);
+  if (metrics_.queue != nullptr) {
+    metrics_.queue->observe(std::chrono::duration<double>(waited).count());
+  }
+  return outputs;
 }
 
 Result<std::vector<Tensor>> Model::infer(std::span<const float> image,
                                          Batcher::Ticket ticket) const {
-  return batcher_->submit(image, std::move(ticket));
+  std::chrono::steady_clock::duration waited{};
+  auto outputs = batcher_->submit(image, std::move(ticket), &waited);
+  if (metrics_.queue != nullptr) {
+    metrics_.queue->observe(std::chrono::duration<double>(waited).count());
+  }
+  return outputs;
 }
 
 Result<std::vector<std::vector<Tensor>>> Model::infer_many(std::span<const float> images,

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "inference/batcher.hpp"
+#include "inference/model_metrics.hpp"
 #include "inference/model_repository.hpp"
 #include "inference/model_spec.hpp"
 #include "inference/session.hpp"
@@ -23,6 +24,7 @@ class Model {
 
   const ModelInfo& info() const { return info_; }
   const ModelSpec& spec() const { return spec_; }
+  const ModelMetrics& metrics() const { return metrics_; }
   std::size_t image_floats() const;
 
   // Tells the batcher a caller is on its way (call before decoding the image).
@@ -41,6 +43,7 @@ class Model {
   ModelSpec spec_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<Batcher> batcher_;
+  ModelMetrics metrics_{};  // set once warmed up (the warm-up run is not counted)
 };
 
 }  // namespace ov::inference

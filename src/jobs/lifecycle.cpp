@@ -5,6 +5,7 @@
 #include "core/ids.hpp"
 #include "events/bus.hpp"
 #include "files/file_store.hpp"
+#include "obs/metrics.hpp"
 #include "queue/job_queue.hpp"
 #include "storage/database.hpp"
 
@@ -15,6 +16,34 @@ std::int64_t now() {
   return now_ms();
 }
 
+// objectvision_job_events_total by kind (in the process that made the change: sum over
+// processes), the time jobs waited before their first start and ran until they ended.
+void count_event(JobEventKind kind, const Job& job) {
+  static auto& events = obs::metrics().counter(
+      "objectvision_job_events_total",
+      "Changes of jobs made by this process, by kind (job.queued, job.started, job.progress, "
+      "job.completed, job.failed, job.cancelled, job.deleted).",
+      {"kind"});
+  static auto& ran =
+      obs::metrics().histogram("objectvision_job_run_duration_seconds",
+                               "Time from a job's first start to its end (completed or failed).",
+                               {}, {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800});
+  events.with({to_string(kind)}).add();
+  if ((kind == JobEventKind::completed || kind == JobEventKind::failed) && job.started_at_ms) {
+    ran.with({}).observe(static_cast<double>(now() - *job.started_at_ms) / 1000.0);
+  }
+}
+
+void count_first_start(const Job& job) {
+  static auto& waited =
+      obs::metrics().histogram("objectvision_job_queue_duration_seconds",
+                               "Time from a job's submission to its first start by a worker.", {},
+                               {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800});
+  if (job.started_at_ms) {
+    waited.with({}).observe(static_cast<double>(*job.started_at_ms - job.created_at_ms) / 1000.0);
+  }
+}
+
 }  // namespace
 
 Lifecycle::Lifecycle(storage::Database& db, queue::JobQueue& queue, files::FileStore& files,
@@ -23,6 +52,7 @@ Lifecycle::Lifecycle(storage::Database& db, queue::JobQueue& queue, files::FileS
 
 void Lifecycle::publish(JobEventKind kind, const Job& job, JobStatus status, int done,
                         std::optional<std::string> image_id, std::optional<std::string> error) {
+  count_event(kind, job);
   JobEvent e;
   e.kind = kind;
   e.job_id = job.id;
@@ -105,7 +135,8 @@ Result<Job> Lifecycle::submit(const NewJob& request) {
 
 Result<std::optional<RunningJob>> Lifecycle::start(const std::string& job_id) {
   auto& repo = db_.jobs();
-  auto fence = repo.start(job_id, now());
+  const std::int64_t start_ms = now();
+  auto fence = repo.start(job_id, start_ms);
   if (!fence) return fence.error();
   if (!fence.value()) return std::optional<RunningJob>();
   auto job = repo.find(job_id);
@@ -113,6 +144,7 @@ Result<std::optional<RunningJob>> Lifecycle::start(const std::string& job_id) {
   RunningJob run;
   run.job = std::move(*job);
   run.fence = *fence.value();
+  if (run.job.started_at_ms == start_ms) count_first_start(run.job);
   run.images = repo.images(job_id);
   run.deadline = std::chrono::steady_clock::now() + settings_.timeout;
   if (run.job.started_at_ms) {

@@ -2,6 +2,7 @@
 
 #include "core/text.hpp"
 #include "obs/line_writer.hpp"
+#include "obs/metrics.hpp"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
@@ -78,6 +79,11 @@ void init_logging(const std::string& level, const std::string& format) {
   // One writer thread for both loggers: lines are formatted where they are written and queued
   // (obs/line_writer.hpp); a request never waits on stdout.
   static auto writer = std::make_shared<LineWriter>(stdout);
+  static auto dropped = metrics().collect([](Exposition& out) {
+    out.family("objectvision_log_lines_dropped_total",
+               "Log lines dropped because the log queue was full.", "counter");
+    out.sample(static_cast<double>(writer->dropped()));
+  });
   auto logger =
       std::make_shared<spdlog::logger>("objectvision", std::make_shared<LineSink>(writer));
   bool json = format == "json";

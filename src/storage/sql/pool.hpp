@@ -3,6 +3,7 @@
 // free wait (up to a timeout, then Errc::unavailable). Thread-safe.
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -50,6 +51,14 @@ class Pool {
   }
 
   int open_connections() const;
+  ~Pool();
+
+  struct Stats {
+    int max = 0, open = 0, idle = 0;
+    std::uint64_t waits = 0;     // acquisitions that found no connection free at once
+    std::uint64_t timeouts = 0;  // acquisitions that gave up (Errc::unavailable)
+  };
+  Stats stats() const;
 
  private:
   friend class Lease;
@@ -62,6 +71,7 @@ class Pool {
   std::condition_variable freed_;
   std::vector<std::unique_ptr<Connection>> idle_;
   int open_ = 0;  // idle + leased + being opened
+  std::uint64_t waits_ = 0, timeouts_ = 0;
 };
 
 }  // namespace ov::storage::sql
