@@ -19,5 +19,6 @@ void register_auth_routes(http::Router& router, Services& s);
 void register_user_routes(http::Router& router, Services& s);
 // /openapi.json from the route table (call last: it documents what is registered before it).
 void register_docs_routes(http::Router& router, Services& s);
+void register_admin_routes(http::Router& router, Services& s);
 
 }  // namespace ov::api

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "app/scheduled_tasks.hpp"
 #include "auth/password.hpp"
 #include "core/email.hpp"
 #include "core/ids.hpp"
@@ -89,6 +90,10 @@ int user_create(const config::Config& config, const NewUserArgs& args) {
 }
 
 int config_check(const config::Config& config) {
+  if (auto ok = check_schedules(config); !ok) {
+    std::fprintf(stderr, "objectvision: %s\n", ok.error().message.c_str());
+    return kExitConfig;
+  }
   for (const auto& [name, value] : config::describe(config)) {
     std::printf("%s=%s\n", name.c_str(), value.c_str());
   }

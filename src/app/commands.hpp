@@ -14,6 +14,7 @@ inline constexpr int kExitConfig = 2;
 
 int serve(config::Config config);
 int run_worker(config::Config config);
+int run_scheduler(config::Config config);
 
 int migrate_up(const config::Config& config);
 int migrate_down(const config::Config& config, int steps);

@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
   app.add_subcommand("worker", "Run a detection worker (scaled out: any number, any node)")
       ->callback(with_config([](const config::Config& c) { return app::run_worker(c); }));
 
+  app.add_subcommand("scheduler",
+                     "Run the scheduled tasks alone (for serve nodes with SCHEDULER=off)")
+      ->callback(with_config([](const config::Config& c) { return app::run_scheduler(c); }));
+
   auto* migrate = app.add_subcommand("migrate", "Apply, revert or list database migrations");
   migrate->require_subcommand(1);
   migrate->add_subcommand("up", "Apply every pending migration")

@@ -12,7 +12,6 @@
 #include "files/file_store.hpp"
 #include "inference/engine.hpp"
 #include "jobs/lifecycle.hpp"
-#include "jobs/reconciler.hpp"
 #include "queue/job_queue.hpp"
 #include "queue/worker_registry.hpp"
 #include "storage/database.hpp"
@@ -141,13 +140,6 @@ std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,
   pool->start();
   rt.pool = pool.get();
   return pool;
-}
-
-void start_reconciler(Runtime& rt, const std::string& holder) {
-  rt.reconciler = std::make_unique<jobs::Reconciler>(
-      *rt.jobs, rt.db->leases(), holder,
-      std::chrono::milliseconds(static_cast<std::int64_t>(rt.config.reconcile_interval_s * 1000)));
-  rt.reconciler->start();
 }
 
 }  // namespace ov::app

@@ -35,7 +35,6 @@ class WorkerPool;
 }  // namespace ov::worker
 namespace ov::jobs {
 class Lifecycle;
-class Reconciler;
 }  // namespace ov::jobs
 
 namespace ov::app {
@@ -51,7 +50,6 @@ struct Runtime {
   std::unique_ptr<queue::WorkerRegistry> workers;
   std::unique_ptr<jobs::Lifecycle> jobs;
   std::unique_ptr<worker::JobProcessor> processor;
-  std::unique_ptr<jobs::Reconciler> reconciler;    // started by start_reconciler()
   std::atomic<worker::WorkerPool*> pool{nullptr};  // in-process workers, woken after a submit
 
   ~Runtime();
@@ -66,9 +64,5 @@ inference::EngineSettings engine_settings(const config::Config& config);
 // must be stopped (destroyed) before the runtime.
 std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,
                                                   const std::string& prefix);
-
-// The jobs reconciler of this process (every RECONCILE_INTERVAL_SECONDS, under a lease shared
-// by every process, so one reconciles at a time).
-void start_reconciler(Runtime& rt, const std::string& holder);
 
 }  // namespace ov::app

@@ -14,6 +14,7 @@
 #include "app/commands.hpp"
 #include "app/metrics_server.hpp"
 #include "app/runtime.hpp"
+#include "app/scheduled_tasks.hpp"
 #include "auth/blacklist.hpp"
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
@@ -106,7 +107,15 @@ int serve(config::Config config) {
   const std::string name = "serve-" + std::to_string(::getpid());
   std::unique_ptr<worker::WorkerPool> workers;
   if (int n = c.effective_serve_workers(); n > 0) workers = start_workers(rt, n, name);
-  start_reconciler(rt, name);
+  std::unique_ptr<schedule::Scheduler> scheduler;
+  if (c.scheduler) {
+    auto started = start_scheduler(rt, name);
+    if (!started) {
+      spdlog::critical("{}", started.error().message);
+      return kExitConfig;
+    }
+    scheduler = std::move(started.value());
+  }
 
   http::WsHub hub(static_cast<std::size_t>(c.max_websockets_per_user));
   auto to_sockets = rt.bus->subscribe([&hub](const events::Event& e) {
@@ -166,6 +175,7 @@ int serve(config::Config config) {
                kVersion, c.host, server.port(), rt.db->backend(), rt.redis ? ", redis" : "",
                c.effective_serve_workers());
   server.run();
+  if (scheduler) scheduler->stop();
   if (workers) workers->stop();
   rt.pool = nullptr;
   rt.jobs->set_observer(nullptr);

@@ -37,7 +37,6 @@ int run_worker(config::Config config) {
   auto service_metrics = api::collect_service_metrics(nullptr, rt.queue.get());
   const std::string name = "worker-" + std::to_string(::getpid());
   auto pool = start_workers(rt, rt.config.worker_concurrency, name);
-  start_reconciler(rt, name);
   spdlog::info("objectvision {} worker: {} job(s) at a time from the {} queue", kVersion,
                rt.config.worker_concurrency, rt.redis ? "redis" : "database");
   int received = 0;

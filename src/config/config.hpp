@@ -90,7 +90,15 @@ struct Config {
   int job_max_attempts = 3;
   double job_retry_backoff_s = 2;
   int job_timeout_s = 600;
-  double reconcile_interval_s = 30;  // the jobs reconciler's period
+  double reconcile_interval_s = 30;  // the jobs reconciler's period (a scheduled task)
+  // Scheduled tasks (src/schedule): serve runs the scheduler unless SCHEDULER=off; each due
+  // time runs once across every scheduler. Schedules: "@every 1h", cron "30 2 * * *", "off".
+  bool scheduler = true;
+  std::string schedule_tokens_purge = "@every 1h";
+  std::string schedule_retention = "15 3 * * *";
+  std::string schedule_backup = "30 2 * * *";
+  int retention_days = 0;  // originals older than this are deleted; 0 keeps them
+  int backup_keep_days = 7;
   // /health/workers lists the workers heard from within this window; each one sends a
   // heartbeat every sixth of it (5 s by default), busy or idle.
   double worker_heartbeat_window_s = 30;

@@ -192,6 +192,14 @@ Result<Config> load(const Vars& vars) {
   r.number("JOB_RETRY_BACKOFF_SECONDS", c.job_retry_backoff_s, 0, 3600);
   r.integer("JOB_TIMEOUT_SECONDS", c.job_timeout_s, 1, 86400);
   r.number("RECONCILE_INTERVAL_SECONDS", c.reconcile_interval_s, 0.1, 86400);
+  std::string scheduler = c.scheduler ? "on" : "off";
+  r.choice("SCHEDULER", scheduler, {"on", "off"});
+  c.scheduler = scheduler == "on";
+  r.str("SCHEDULE_TOKENS_PURGE", c.schedule_tokens_purge);
+  r.str("SCHEDULE_RETENTION", c.schedule_retention);
+  r.str("SCHEDULE_BACKUP", c.schedule_backup);
+  r.integer("RETENTION_DAYS", c.retention_days, 0, 36500);
+  r.integer("BACKUP_KEEP", c.backup_keep_days, 1, 3650);
   r.number("WORKER_HEARTBEAT_WINDOW_SECONDS", c.worker_heartbeat_window_s, 0.6, 86400);
   r.integer("QUEUE_MAX_DEPTH", c.queue_max_depth, 1, 10'000'000);
   r.integer("MAX_JOBS_IN_FLIGHT_PER_USER", c.max_jobs_in_flight_per_user, 1, 1'000'000);

@@ -150,6 +150,7 @@ class Database {
   virtual JobRepository& jobs() = 0;
   virtual QueueTable& queue_table() = 0;  // the embedded queue's table
   virtual LeaseRepository& leases() = 0;
+  virtual ScheduleRepository& schedules() = 0;
 };
 
 // Opens the backend named by the URL scheme. Errc::invalid_argument for a bad URL,

@@ -181,4 +181,37 @@ class LeaseRepository {
   virtual Result<void> release(const std::string& name, const std::string& holder) = 0;
 };
 
+// A scheduled task's row: its schedule, when it runs next, how its last run went.
+struct ScheduledTaskRow {
+  std::string name;
+  std::string schedule;
+  std::int64_t next_run_at_ms = 0;
+  std::int64_t run_count = 0;  // the last run's number (its fencing token)
+  std::optional<std::int64_t> last_started_at_ms;
+  std::optional<std::int64_t> last_finished_at_ms;  // before last_started_at: running
+  std::optional<bool> last_ok;
+  std::optional<std::string> last_result;
+  std::optional<std::string> last_holder;
+};
+
+// Scheduled tasks, each due time run once across processes and nodes.
+class ScheduleRepository {
+ public:
+  virtual ~ScheduleRepository() = default;
+  // Makes the task's row when missing; a changed schedule replaces the stored one and its next
+  // run time. Returns the row.
+  virtual Result<ScheduledTaskRow> ensure(const std::string& name, const std::string& schedule,
+                                          std::int64_t next_run_at_ms) = 0;
+  // Claims the run due at `due_ms` (the row's next_run_at): moves next_run_at to `next_ms`,
+  // counts the run and records its start. The run's number, or nullopt when another process
+  // claimed that due time first.
+  virtual Result<std::optional<std::int64_t>> claim(const std::string& name, std::int64_t due_ms,
+                                                    std::int64_t next_ms, std::int64_t now_ms,
+                                                    const std::string& holder) = 0;
+  // Records how run number `run` ended; nothing when a newer run has started since.
+  virtual Result<void> finish(const std::string& name, std::int64_t run, std::int64_t now_ms,
+                              bool ok, const std::string& result) = 0;
+  virtual Result<std::vector<ScheduledTaskRow>> list() = 0;
+};
+
 }  // namespace ov::storage

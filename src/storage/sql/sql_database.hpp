@@ -9,6 +9,7 @@
 #include "storage/sql/migrator.hpp"
 #include "storage/sql/pool.hpp"
 #include "storage/sql/queue_table.hpp"
+#include "storage/sql/schedule_repository.hpp"
 #include "storage/sql/token_repository.hpp"
 #include "storage/sql/user_repository.hpp"
 
@@ -29,6 +30,7 @@ class SqlDatabase final : public Database {
   JobRepository& jobs() override { return jobs_; }
   QueueTable& queue_table() override { return queue_table_; }
   LeaseRepository& leases() override { return leases_; }
+  ScheduleRepository& schedules() override { return schedules_; }
 
  private:
   Dialect dialect_;
@@ -39,6 +41,7 @@ class SqlDatabase final : public Database {
   SqlJobRepository jobs_;
   SqlQueueTable queue_table_;
   SqlLeaseRepository leases_;
+  SqlScheduleRepository schedules_;
 };
 
 }  // namespace ov::storage::sql

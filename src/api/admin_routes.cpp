@@ -1,0 +1,70 @@
+// /api/v1/admin/...: what operators look at (admins only).
+//   GET /api/v1/admin/schedules: each scheduled task, its schedule, its next and last run.
+#include <boost/json.hpp>
+
+#include "api/json_io.hpp"
+#include "api/routes.hpp"
+#include "api/services.hpp"
+#include "core/ids.hpp"
+#include "storage/database.hpp"
+
+namespace ov::api {
+namespace json = boost::json;
+
+namespace {
+
+void require_admin(const http::Context& ctx) {
+  if (!ctx.principal || ctx.principal->user.role != Role::admin) {
+    throw ApiError(403, "Only an admin may see this");
+  }
+}
+
+json::value time_or_null(const std::optional<std::int64_t>& ms) {
+  return ms ? json::value(rfc3339(*ms)) : json::value(nullptr);
+}
+
+http::Response schedules(Services& s, const http::Context& ctx) {
+  require_admin(ctx);
+  auto rows = s.db.schedules().list();
+  if (!rows) throw_api_error(rows.error());
+  json::array tasks;
+  for (const auto& r : rows.value()) {
+    const bool running = r.last_started_at_ms &&
+                         (!r.last_finished_at_ms || *r.last_finished_at_ms < *r.last_started_at_ms);
+    json::value last = nullptr;
+    if (r.run_count > 0) {
+      last = json::object{
+          {"number", r.run_count},
+          {"started_at", time_or_null(r.last_started_at_ms)},
+          {"finished_at", running ? json::value(nullptr) : time_or_null(r.last_finished_at_ms)},
+          {"ok", running || !r.last_ok ? json::value(nullptr) : json::value(*r.last_ok)},
+          {"result",
+           running || !r.last_result ? json::value(nullptr) : json::value(*r.last_result)},
+          {"node", r.last_holder ? json::value(*r.last_holder) : json::value(nullptr)}};
+    }
+    tasks.emplace_back(json::object{{"name", r.name},
+                                    {"schedule", r.schedule},
+                                    {"next_run_at", rfc3339(r.next_run_at_ms)},
+                                    {"running", running},
+                                    {"last_run", std::move(last)}});
+  }
+  return json_response(200, json::object{{"tasks", std::move(tasks)}});
+}
+
+}  // namespace
+
+void register_admin_routes(http::Router& router, Services& s) {
+  router.add(
+      {"GET",
+       "/api/v1/admin/schedules",
+       http::AuthMode::bearer,
+       "",
+       {"Scheduled tasks: schedule, next run, the last run's number, times, result and "
+        "node (admins)",
+        "admin", "",
+        R"({"200":{"description":"The tasks","content":{"application/json":{"schema":{"type":"object","properties":{"tasks":{"type":"array","items":{"type":"object"}}}}}}},)"
+        R"("401":{"description":"Not authenticated"},"403":{"description":"Not an admin"}})"},
+       [&s](http::Context& c) { return schedules(s, c); }});
+}
+
+}  // namespace ov::api

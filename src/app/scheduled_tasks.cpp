@@ -1,0 +1,68 @@
+#include "app/scheduled_tasks.hpp"
+
+#include <fmt/format.h>
+
+#include "app/runtime.hpp"
+#include "core/ids.hpp"
+#include "jobs/lifecycle.hpp"
+#include "storage/database.hpp"
+
+namespace ov::app {
+namespace {
+
+Result<schedule::Schedule> parse(const char* variable, const std::string& text) {
+  auto s = schedule::Schedule::parse(text);
+  if (!s) return Error{Errc::invalid_argument, fmt::format("{}: {}", variable, s.error().message)};
+  return s;
+}
+
+Result<std::string> purge_tokens(Runtime& rt) {
+  const std::int64_t rows = rt.db->tokens().purge_expired(now_ms());
+  return fmt::format("{} expired refresh tokens and blacklist entries deleted", rows);
+}
+
+Result<std::string> reconcile_jobs(Runtime& rt) {
+  auto report = rt.jobs->reconcile();
+  if (!report) return report.error();
+  const auto& r = report.value();
+  return fmt::format(
+      "{} outbox entries published, {} jobs queued again, {} failed (dead in the queue), {} "
+      "failed (timed out)",
+      r.published, r.requeued, r.dead, r.timed_out);
+}
+
+}  // namespace
+
+Result<void> check_schedules(const config::Config& c) {
+  for (const auto& [variable, text] : {std::pair{"SCHEDULE_TOKENS_PURGE", &c.schedule_tokens_purge},
+                                       std::pair{"SCHEDULE_RETENTION", &c.schedule_retention},
+                                       std::pair{"SCHEDULE_BACKUP", &c.schedule_backup}}) {
+    if (auto s = parse(variable, *text); !s) return s.error();
+  }
+  return {};
+}
+
+Result<std::vector<schedule::Task>> scheduled_tasks(Runtime& rt) {
+  const auto& c = rt.config;
+  if (auto ok = check_schedules(c); !ok) return ok.error();
+  std::vector<schedule::Task> tasks;
+  auto reconcile = schedule::Schedule::every(
+      std::chrono::milliseconds(static_cast<std::int64_t>(c.reconcile_interval_s * 1000)));
+  tasks.push_back({"jobs.reconcile", reconcile, [&rt] { return reconcile_jobs(rt); }});
+  auto purge = parse("SCHEDULE_TOKENS_PURGE", c.schedule_tokens_purge);
+  if (!purge) return purge.error();
+  tasks.push_back({"tokens.purge", *purge, [&rt] { return purge_tokens(rt); }});
+  return tasks;
+}
+
+Result<std::unique_ptr<schedule::Scheduler>> start_scheduler(Runtime& rt,
+                                                             const std::string& holder) {
+  auto tasks = scheduled_tasks(rt);
+  if (!tasks) return tasks.error();
+  auto scheduler = std::make_unique<schedule::Scheduler>(rt.db->schedules(), holder);
+  for (auto& t : tasks.value()) scheduler->add(std::move(t));
+  scheduler->start();
+  return scheduler;
+}
+
+}  // namespace ov::app
