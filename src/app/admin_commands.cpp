@@ -2,11 +2,13 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/backups.hpp"
 #include "app/commands.hpp"
 #include "app/scheduled_tasks.hpp"
 #include "auth/password.hpp"
 #include "core/email.hpp"
 #include "core/ids.hpp"
+#include "storage/backup.hpp"
 #include "storage/database.hpp"
 
 namespace ov::app {
@@ -86,6 +88,34 @@ int user_create(const config::Config& config, const NewUserArgs& args) {
     return kExitFailure;
   }
   std::printf("%s\n", created->id.c_str());
+  return 0;
+}
+
+int backup(const config::Config& config, const std::string& dest) {
+  auto made = make_backup(config, dest);
+  if (!made) {
+    std::cerr << "objectvision: backup: " << made.error().message << "\n";
+    return kExitFailure;
+  }
+  std::printf("%s\n", made.value().c_str());
+  return 0;
+}
+
+int restore(const config::Config& config, const std::string& source) {
+  if (auto restored = storage::restore_sqlite(config.database_url, source); !restored) {
+    std::cerr << "objectvision: restore: " << restored.error().message << "\n";
+    return restored.error().code == Errc::invalid_argument ? kExitConfig : kExitFailure;
+  }
+  // A backup from an older binary is brought up to date now, not at the next start.
+  auto db = open(config);
+  if (!db) return kExitFailure;
+  auto applied = db->migrate_up();
+  if (!applied) {
+    std::cerr << "objectvision: restore: migrations: " << applied.error().message << "\n";
+    return kExitFailure;
+  }
+  std::printf("restored %s into %s (%d migration(s) applied)\n", source.c_str(),
+              config.database_url.c_str(), applied.value());
   return 0;
 }
 

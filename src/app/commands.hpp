@@ -30,4 +30,9 @@ int user_create(const config::Config& config, const NewUserArgs& args);
 
 int config_check(const config::Config& config);
 
+// The embedded database: a backup now (DATA_DIR/backups, or `dest`); a restore from a backup
+// (stop the service first), then pending migrations.
+int backup(const config::Config& config, const std::string& dest);
+int restore(const config::Config& config, const std::string& source);
+
 }  // namespace ov::app

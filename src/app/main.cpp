@@ -95,6 +95,20 @@ int main(int argc, char** argv) {
   cfg->add_subcommand("check", "Validate and print the effective configuration, secrets masked")
       ->callback(with_config([](const config::Config& c) { return app::config_check(c); }));
 
+  std::string backup_to;
+  auto* backup = app.add_subcommand(
+      "backup", "Back the embedded SQLite database up while it runs (prints the file)");
+  backup->add_option("--to", backup_to, "The file to write (default: DATA_DIR/backups/...)");
+  backup->callback(
+      with_config([&backup_to](const config::Config& c) { return app::backup(c, backup_to); }));
+
+  std::string restore_from;
+  auto* restore = app.add_subcommand(
+      "restore", "Replace the embedded database with a backup (stop the service first)");
+  restore->add_option("file", restore_from, "A file made by `objectvision backup`")->required();
+  restore->callback(with_config(
+      [&restore_from](const config::Config& c) { return app::restore(c, restore_from); }));
+
   inference::EngineSettings engine =
       loaded ? app::engine_settings(loaded.value()) : inference::EngineSettings{};
   inference::add_cli_commands(app, engine);

@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "app/backups.hpp"
 #include "app/runtime.hpp"
 #include "core/ids.hpp"
 #include "jobs/lifecycle.hpp"
+#include "storage/backup.hpp"
 #include "storage/database.hpp"
 
 namespace ov::app {
@@ -35,7 +37,6 @@ Result<std::string> reconcile_jobs(Runtime& rt) {
 
 Result<void> check_schedules(const config::Config& c) {
   for (const auto& [variable, text] : {std::pair{"SCHEDULE_TOKENS_PURGE", &c.schedule_tokens_purge},
-                                       std::pair{"SCHEDULE_RETENTION", &c.schedule_retention},
                                        std::pair{"SCHEDULE_BACKUP", &c.schedule_backup}}) {
     if (auto s = parse(variable, *text); !s) return s.error();
   }
@@ -52,6 +53,11 @@ Result<std::vector<schedule::Task>> scheduled_tasks(Runtime& rt) {
   auto purge = parse("SCHEDULE_TOKENS_PURGE", c.schedule_tokens_purge);
   if (!purge) return purge.error();
   tasks.push_back({"tokens.purge", *purge, [&rt] { return purge_tokens(rt); }});
+  if (storage::sqlite_path(c.database_url)) {  // PostgreSQL is backed up with its own tools
+    auto backup = parse("SCHEDULE_BACKUP", c.schedule_backup);
+    if (!backup) return backup.error();
+    tasks.push_back({"database.backup", *backup, [&rt] { return make_backup(rt.config); }});
+  }
   return tasks;
 }
 

@@ -95,10 +95,8 @@ struct Config {
   // time runs once across every scheduler. Schedules: "@every 1h", cron "30 2 * * *", "off".
   bool scheduler = true;
   std::string schedule_tokens_purge = "@every 1h";
-  std::string schedule_retention = "15 3 * * *";
-  std::string schedule_backup = "30 2 * * *";
-  int retention_days = 0;  // originals older than this are deleted; 0 keeps them
-  int backup_keep_days = 7;
+  std::string schedule_backup = "30 2 * * *";  // embedded: the SQLite database, nightly
+  int backup_keep_days = 7;                    // backups older than this are deleted
   // /health/workers lists the workers heard from within this window; each one sends a
   // heartbeat every sixth of it (5 s by default), busy or idle.
   double worker_heartbeat_window_s = 30;

@@ -196,9 +196,7 @@ Result<Config> load(const Vars& vars) {
   r.choice("SCHEDULER", scheduler, {"on", "off"});
   c.scheduler = scheduler == "on";
   r.str("SCHEDULE_TOKENS_PURGE", c.schedule_tokens_purge);
-  r.str("SCHEDULE_RETENTION", c.schedule_retention);
   r.str("SCHEDULE_BACKUP", c.schedule_backup);
-  r.integer("RETENTION_DAYS", c.retention_days, 0, 36500);
   r.integer("BACKUP_KEEP", c.backup_keep_days, 1, 3650);
   r.number("WORKER_HEARTBEAT_WINDOW_SECONDS", c.worker_heartbeat_window_s, 0.6, 86400);
   r.integer("QUEUE_MAX_DEPTH", c.queue_max_depth, 1, 10'000'000);

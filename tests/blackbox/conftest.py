@@ -79,11 +79,12 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    if shape_from_env() == SCALED:
-        return
-    skip = pytest.mark.skip(reason="scaled shape only (OV_SHAPE=scaled)")
+    scaled = shape_from_env() == SCALED
+    marker, reason = (("embedded_only", "embedded shape only (OV_SHAPE=embedded)") if scaled
+                      else ("scaled_only", "scaled shape only (OV_SHAPE=scaled)"))
+    skip = pytest.mark.skip(reason=reason)
     for item in items:
-        if "scaled_only" in item.keywords:
+        if marker in item.keywords:
             item.add_marker(skip)
 
 
