@@ -5,9 +5,11 @@
 
 #include <boost/json.hpp>
 
+#include "api/docs_assets.hpp"
 #include "api/json_io.hpp"
 #include "api/route_docs.hpp"
 #include "api/routes.hpp"
+#include "http/middleware.hpp"
 
 namespace ov::api {
 namespace json = boost::json;
@@ -47,7 +49,8 @@ std::string build_openapi(const http::Router& router, const config::Config& conf
                           ? json::value(json::object{{"200", json::object{{"description", "OK"}}}})
                           : json::parse(r->doc.responses);
     if (r->auth == http::AuthMode::bearer) {
-      op["security"] = json::array{json::object{{"bearerAuth", json::array{}}}};
+      op["security"] = json::array{json::object{{"bearerAuth", json::array{}}},
+                                   json::object{{"OAuth2PasswordBearer", json::array{}}}};
     }
     std::string method = r->method;
     for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -64,20 +67,124 @@ std::string build_openapi(const http::Router& router, const config::Config& conf
                              "detection jobs."}}},
       {"paths", std::move(paths)},
       {"components",
-       json::object{{"schemas", json::parse(docs::component_schemas())},
-                    {"securitySchemes",
-                     json::object{{"bearerAuth", json::object{{"type", "http"},
-                                                              {"scheme", "bearer"},
-                                                              {"bearerFormat", "JWT"}}}}}}}};
+       json::object{
+           {"schemas", json::parse(docs::component_schemas())},
+           {"securitySchemes",
+            json::object{
+                {"bearerAuth",
+                 json::object{{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}},
+                // The "Authorize" button of /docs: a login form that posts to the
+                // login route (OAuth2 password flow) and sends the token it gets.
+                {"OAuth2PasswordBearer",
+                 json::object{
+                     {"type", "oauth2"},
+                     {"flows",
+                      json::object{{"password", json::object{{"tokenUrl", "api/v1/auth/login"},
+                                                             {"scopes", json::object{}}}}}}}}}}}}};
   if (!config.api_base_url.empty()) {
     doc["servers"] = json::array{json::object{{"url", config.api_base_url}}};
   }
   return json::serialize(doc);
 }
 
+constexpr const char* kJs = "application/javascript; charset=utf-8";
+constexpr const char* kCss = "text/css; charset=utf-8";
+constexpr const char* kHtml = "text/html; charset=utf-8";
+
+// The pages use paths relative to themselves, so that they work behind a path prefix too.
+std::string swagger_page(const std::string& title) {
+  return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+         title +
+         " \u2014 Swagger UI</title>\n"
+         "<link rel=\"stylesheet\" href=\"docs/swagger-ui.css\">\n</head>\n<body>\n"
+         "<div id=\"swagger-ui\"></div>\n<script src=\"docs/swagger-ui-bundle.js\"></script>\n"
+         "<script src=\"docs/init.js\"></script>\n</body>\n</html>\n";
+}
+
+std::string redoc_page(const std::string& title) {
+  return "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+         title +
+         " \u2014 ReDoc</title>\n</head>\n<body>\n<redoc spec-url=\"openapi.json\"></redoc>\n"
+         "<script src=\"redoc/redoc.standalone.js\"></script>\n</body>\n</html>\n";
+}
+
+constexpr const char* kSwaggerInit =
+    "window.ui = SwaggerUIBundle({url: 'openapi.json', dom_id: '#swagger-ui', deepLinking: "
+    "true, persistAuthorization: true, presets: [SwaggerUIBundle.presets.apis]});\n";
+
+// A file of the docs UIs: kept gzipped once (the first request makes it, on the blocking
+// pool) and sent compressed to clients that accept it.
+struct Asset {
+  std::string_view bytes;
+  const char* content_type;
+  std::once_flag once;
+  std::string gzipped;
+};
+
+http::Response asset_response(Asset& a, const http::Request& request) {
+  if (!docs_assets::available() && a.bytes.empty()) {
+    return http::error_response(503, "The API docs UI is not installed (scripts/setup-npm.sh)");
+  }
+  std::call_once(a.once, [&a] {
+    http::Request wants_gzip;
+    wants_gzip.headers.set("Accept-Encoding", "gzip");
+    http::Response r;
+    r.headers.set("Content-Type", a.content_type);
+    r.body = std::string(a.bytes);
+    http::maybe_gzip(wants_gzip, r, 0);
+    if (r.headers.has("Content-Encoding")) a.gzipped = std::move(r.body);
+  });
+  http::Response r;
+  r.headers.set("Content-Type", a.content_type);
+  r.headers.set("Cache-Control", "public, max-age=86400");
+  r.headers.add("Vary", "Accept-Encoding");
+  auto accept = request.headers.get("Accept-Encoding");
+  if (!a.gzipped.empty() && accept && http::accepts_gzip(*accept)) {
+    r.headers.set("Content-Encoding", "gzip");
+    r.body = a.gzipped;
+  } else {
+    r.body = std::string(a.bytes);
+  }
+  return r;
+}
+
+http::Response page(std::string body) {
+  http::Response r;
+  r.headers.set("Content-Type", kHtml);
+  r.headers.set("Cache-Control", "no-cache");
+  r.body = std::move(body);
+  return r;
+}
+
 }  // namespace
 
+void register_docs_ui_routes(http::Router& router, Services& s) {
+  static Asset swagger_js{docs_assets::swagger_ui_js(), kJs, {}, {}};
+  static Asset swagger_css{docs_assets::swagger_ui_css(), kCss, {}, {}};
+  static Asset swagger_init{kSwaggerInit, kJs, {}, {}};
+  static Asset redoc_js{docs_assets::redoc_js(), kJs, {}, {}};
+  const std::string title = s.config.company_name + " API";
+  auto ui_doc = [](const char* summary) { return http::RouteDoc{summary, "docs", "", ""}; };
+  router.add(never_blocks({"GET", "/docs", http::AuthMode::none, "",
+                           ui_doc("Swagger UI: the API, tried from the browser"),
+                           [title](http::Context&) { return page(swagger_page(title)); }}));
+  router.add(
+      never_blocks({"GET", "/redoc", http::AuthMode::none, "", ui_doc("ReDoc: the API reference"),
+                    [title](http::Context&) { return page(redoc_page(title)); }}));
+  const std::pair<const char*, Asset*> files[] = {{"/docs/swagger-ui-bundle.js", &swagger_js},
+                                                  {"/docs/swagger-ui.css", &swagger_css},
+                                                  {"/docs/init.js", &swagger_init},
+                                                  {"/redoc/redoc.standalone.js", &redoc_js}};
+  for (const auto& [path, asset] : files) {
+    router.add({"GET", path, http::AuthMode::none, "", ui_doc("A file of the docs UI"),
+                [asset](http::Context& c) { return asset_response(*asset, c.request); }});
+  }
+}
+
 void register_docs_routes(http::Router& router, Services& s) {
+  register_docs_ui_routes(router, s);
   // Built once, on the first request, when every route is registered.
   auto cache = std::make_shared<std::pair<std::once_flag, std::string>>();
   router.add(never_blocks({"GET", "/openapi.json", http::AuthMode::none, "",
