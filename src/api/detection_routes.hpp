@@ -8,6 +8,7 @@ namespace ov::api {
 
 void register_detect_routes(http::Router& router, Services& s, DetectionServices& ds);
 void register_job_routes(http::Router& router, Services& s, DetectionServices& ds);
+void register_stats_routes(http::Router& router, Services& s);
 void register_image_routes(http::Router& router, Services& s, DetectionServices& ds);
 void register_model_routes(http::Router& router, DetectionServices& ds);
 void register_deepstack_routes(http::Router& router, Services& s, DetectionServices& ds);

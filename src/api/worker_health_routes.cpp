@@ -74,6 +74,7 @@ void register_all_routes(http::Router& router, Services& s, DetectionServices& d
   register_api_key_routes(router, s);
   register_detect_routes(router, s, ds);
   register_job_routes(router, s, ds);
+  register_stats_routes(router, s);
   register_image_routes(router, s, ds);
   register_model_routes(router, ds);
   register_deepstack_routes(router, s, ds);

@@ -37,6 +37,21 @@ struct HistoryPage {
   std::int64_t total = 0;          // matching rows, all pages
 };
 
+// A user's figures (GET /api/v1/detect/stats): all-time totals and counts per class, and
+// per UTC day over a range.
+struct UserStats {
+  struct ByStatus {
+    std::int64_t jobs = 0;
+    std::int64_t images = 0;  // uploaded in those jobs
+  };
+  std::map<std::string, ByStatus> by_status;             // "completed" -> ...
+  std::map<std::string, std::int64_t> objects_by_class;  // label -> found objects
+  struct Day {
+    std::int64_t jobs = 0, images = 0, objects = 0;
+  };
+  std::map<std::string, Day> by_day;  // "2026-12-01" -> ...; days without jobs absent
+};
+
 // Where a new job's queue entry goes, in the transaction that creates the job.
 struct QueueEntry {
   enum class Kind {
@@ -89,6 +104,9 @@ class JobRepository {
   virtual std::vector<FoundObject> objects(const std::string& job_id) = 0;
   // A page of the user's jobs with per-class counts, in three queries whatever the page size
   // (page, total, one grouped count over the page's ids).
+  // Four queries whatever the amount of data: statuses, classes, jobs and objects per day
+  // for jobs created in [from_ms, to_ms).
+  virtual UserStats stats(const std::string& user_id, std::int64_t from_ms, std::int64_t to_ms) = 0;
   virtual HistoryPage history(const std::string& user_id, std::optional<JobStatus> status,
                               int limit, int offset) = 0;
   // queued|processing -> processing (started_at kept when set) with a new fence, returned;

@@ -18,6 +18,13 @@ std::string Dialect::time_param(int n) const {
   return fmt::format("(TIMESTAMPTZ 'epoch' + CAST(${} AS BIGINT) * INTERVAL '1 millisecond')", n);
 }
 
+std::string Dialect::utc_day(std::string_view column) const {
+  if (kind_ == Kind::sqlite) {
+    return fmt::format("strftime('%Y-%m-%d', {} / 1000, 'unixepoch')", column);
+  }
+  return fmt::format("to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD')", column);
+}
+
 std::string Dialect::time_column(std::string_view column) const {
   if (kind_ == Kind::sqlite) return std::string(column);
   return fmt::format("CAST(EXTRACT(EPOCH FROM {}) * 1000 AS BIGINT)", column);

@@ -18,6 +18,8 @@ class Dialect {
   std::string time_param(int n) const;
   // A timestamp column (maybe qualified, "u.created_at") read back as epoch milliseconds.
   std::string time_column(std::string_view column) const;
+  // A timestamp column as its UTC day, text "YYYY-MM-DD".
+  std::string utc_day(std::string_view column) const;
   // Opens a transaction that will write: SQLite takes the write lock up front so that two
   // writers never deadlock on a lock upgrade.
   const char* begin_write() const;

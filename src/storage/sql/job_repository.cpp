@@ -195,6 +195,47 @@ std::vector<FoundObject> SqlJobRepository::objects(const std::string& job_id) {
   return out;
 }
 
+UserStats SqlJobRepository::stats(const std::string& user_id, std::int64_t from_ms,
+                                  std::int64_t to_ms) {
+  UserStats out;
+  auto user = canonical_id(user_id);
+  if (!user) return out;
+  const Dialect& d = dialect_;
+  auto statuses =
+      run("SELECT d.status, count(*), coalesce(sum(d.image_count), 0) FROM detections d "
+          "WHERE d.user_id = $1 GROUP BY d.status",
+          {*user});
+  for (const auto& row : statuses.rows) {
+    out.by_status[row.text(0)] = UserStats::ByStatus{row.integer(1), row.integer(2)};
+  }
+  auto classes =
+      run("SELECT r.object_class, count(*) FROM detection_results r "
+          "JOIN detections d ON d.id = r.detection_id WHERE d.user_id = $1 GROUP BY r.object_class",
+          {*user});
+  for (const auto& row : classes.rows) out.objects_by_class[row.text(0)] = row.integer(1);
+  const std::string in_range = fmt::format(
+      "d.user_id = $1 AND d.created_at >= {} AND "
+      "d.created_at < {}",
+      d.time_param(2), d.time_param(3));
+  const std::string day = d.utc_day("d.created_at");
+  auto jobs = run(fmt::format("SELECT {0}, count(*), coalesce(sum(d.image_count), 0) "
+                              "FROM detections d WHERE {1} GROUP BY {0}",
+                              day, in_range),
+                  {*user, from_ms, to_ms});
+  for (const auto& row : jobs.rows) {
+    auto& entry = out.by_day[row.text(0)];
+    entry.jobs = row.integer(1);
+    entry.images = row.integer(2);
+  }
+  auto objects = run(fmt::format("SELECT {0}, count(*) FROM detection_results r "
+                                 "JOIN detections d ON d.id = r.detection_id WHERE {1} "
+                                 "GROUP BY {0}",
+                                 day, in_range),
+                     {*user, from_ms, to_ms});
+  for (const auto& row : objects.rows) out.by_day[row.text(0)].objects = row.integer(1);
+  return out;
+}
+
 HistoryPage SqlJobRepository::history(const std::string& user_id, std::optional<JobStatus> status,
                                       int limit, int offset) {
   HistoryPage page;

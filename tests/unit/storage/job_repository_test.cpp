@@ -316,6 +316,51 @@ TEST_P(Jobs, HistoryPagesNewestFirstWithCounts) {
   EXPECT_EQ(db().jobs().history(new_uuid(), std::nullopt, 10, 0).total, 0);
 }
 
+TEST_P(Jobs, StatsCountPerStatusClassAndUtcDayInTheRange) {
+  std::string me = make_user("me@example.com");
+  std::string other = make_user("other@example.com");
+  constexpr std::int64_t kDay = 86'400'000;
+  const std::int64_t day0 = 20'000 * kDay;  // 2024-10-04 00:00:00 UTC
+  auto late = make_job(me, 2, day0 - 1);    // 23:59:59.999 the day before
+  auto early = make_job(me, 1, day0);       // midnight: day0
+  auto later = make_job(me, 1, day0 + kDay - 1);
+  make_job(other, 3, day0);  // someone else's
+  std::int64_t fence = start(late.job.id);
+  ASSERT_TRUE(db().jobs()
+                  .save_image(outcome(late.images[0].id, {result("dog", 0.9), result("car", 0.5)}),
+                              fence)
+                  .ok());
+  ASSERT_TRUE(
+      db().jobs().save_image(outcome(late.images[1].id, {result("dog", 0.7)}), fence).ok());
+  ASSERT_TRUE(db().jobs().finish(late.job.id, fence, JobStatus::completed, std::nullopt, 5).ok());
+  fence = start(early.job.id);
+  ASSERT_TRUE(
+      db().jobs().save_image(outcome(early.images[0].id, {result("car", 0.6)}), fence).ok());
+
+  auto st = db().jobs().stats(me, day0 - kDay, day0 + kDay);  // two days, both included
+  EXPECT_EQ(st.by_status["completed"].jobs, 1);
+  EXPECT_EQ(st.by_status["completed"].images, 2);
+  EXPECT_EQ(st.by_status["processing"].jobs, 1);
+  EXPECT_EQ(st.by_status["queued"].jobs, 1);
+  EXPECT_EQ(st.by_status.size(), 3u) << "the other user's job is not counted";
+  EXPECT_EQ(st.objects_by_class, (std::map<std::string, std::int64_t>{{"car", 2}, {"dog", 2}}));
+  ASSERT_EQ(st.by_day.size(), 2u);
+  const auto& before = st.by_day.at("2024-10-03");
+  EXPECT_EQ(before.jobs, 1);
+  EXPECT_EQ(before.images, 2);
+  EXPECT_EQ(before.objects, 3);
+  const auto& first = st.by_day.at("2024-10-04");
+  EXPECT_EQ(first.jobs, 2) << "midnight and 23:59:59.999 are the same UTC day";
+  EXPECT_EQ(first.images, 2);
+  EXPECT_EQ(first.objects, 1);
+
+  auto narrow = db().jobs().stats(me, day0, day0 + 1);  // [day0, day0 + 1 ms)
+  ASSERT_EQ(narrow.by_day.size(), 1u);
+  EXPECT_EQ(narrow.by_day.at("2024-10-04").jobs, 1) << "the range's end is excluded";
+  EXPECT_TRUE(db().jobs().stats("not-a-uuid", 0, day0).by_status.empty());
+  (void)later;
+}
+
 TEST_P(Jobs, LifecycleTransitions) {
   std::string user = make_user("a@example.com");
   auto d = make_job(user, 1).job;
