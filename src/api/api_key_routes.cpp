@@ -6,6 +6,7 @@
 #include "api/tokens.hpp"
 #include "auth/digest.hpp"
 #include "core/ids.hpp"
+#include "mail/mailer.hpp"
 #include "storage/database.hpp"
 
 namespace ov::api {
@@ -33,6 +34,9 @@ Response rotate(Services& s, Context& ctx) {
   auto saved = s.db.users().update_settings(id, patch);
   if (!saved) throw_api_error(saved.error());
   user_changed(s, id);
+  if (s.mailer) {
+    if (auto owner = s.db.users().find_by_id(id)) s.mailer->api_key_created(*owner, now_ms());
+  }
   return json_response(201, json::object{{"api_key", key}});
 }
 

@@ -14,6 +14,7 @@
 #include "core/email.hpp"
 #include "core/ids.hpp"
 #include "core/text.hpp"
+#include "mail/mailer.hpp"
 #include "storage/database.hpp"
 
 namespace ov::api {
@@ -47,6 +48,7 @@ Response signup(Services& s, Context& ctx) {
     }
     throw_api_error(created.error());
   }
+  if (s.mailer) s.mailer->welcome(*created);  // stored, sent in the background
   return json_response(201, user_json(*created, s.db.users().settings(created->id)));
 }
 

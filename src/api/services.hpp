@@ -21,6 +21,9 @@ class Router;
 namespace ov::events {
 class Bus;
 }
+namespace ov::mail {
+class Mailer;
+}
 
 namespace ov::api {
 
@@ -32,10 +35,11 @@ struct Services {
   const auth::PasswordHasher& hasher;
   const auth::JwtCodec& jwt;
   auth::AccessBlacklist& blacklist;
-  events::Bus& bus;               // job events, and the end of sessions (WebSockets close)
-  cache::RateLimiter& limiter;    // the same buckets as the rate-limit middleware
-  Caches& caches;                 // tokens, users, jobs, history pages
-  cache::Redis* redis = nullptr;  // null in the embedded shape
+  events::Bus& bus;                // job events, and the end of sessions (WebSockets close)
+  cache::RateLimiter& limiter;     // the same buckets as the rate-limit middleware
+  Caches& caches;                  // tokens, users, jobs, history pages
+  cache::Redis* redis = nullptr;   // null in the embedded shape
+  mail::Mailer* mailer = nullptr;  // welcome, password changed, API key created (null: none)
 };
 
 // Adds every route of the API to the router (health, auth, users, docs).

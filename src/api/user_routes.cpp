@@ -10,6 +10,7 @@
 #include "auth/password.hpp"
 #include "core/ids.hpp"
 #include "core/text.hpp"
+#include "mail/mailer.hpp"
 #include "storage/database.hpp"
 
 namespace ov::api {
@@ -132,6 +133,7 @@ Response patch_user(Services& s, Context& ctx) {
     if (!updated) throw_api_error(updated.error());
     target = std::move(*updated);
     if (end_sessions) sessions_ended(s, target);
+    if (next && s.mailer) s.mailer->password_changed(target, now_ms());
   }
   if (settings_given) {
     auto saved = s.db.users().update_settings(target.id, settings);

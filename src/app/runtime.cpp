@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include <spdlog/spdlog.h>
 
@@ -12,6 +13,9 @@
 #include "files/file_store.hpp"
 #include "inference/engine.hpp"
 #include "jobs/lifecycle.hpp"
+#include "mail/mailer.hpp"
+#include "mail/sender.hpp"
+#include "mail/transport.hpp"
 #include "queue/job_queue.hpp"
 #include "queue/worker_registry.hpp"
 #include "storage/database.hpp"
@@ -41,6 +45,19 @@ std::string hostname() {
   char buf[256] = {};
   ::gethostname(buf, sizeof buf - 1);
   return buf;
+}
+
+// The job-finished mail, when the user wants it: counts per class from the job's objects.
+void mail_job_finished(Runtime& rt, const Job& job) {
+  auto user = rt.db->users().find_by_id(job.user_id);
+  if (!user) return;
+  const auto settings = rt.db->users().settings(job.user_id);
+  const bool wanted = !settings || settings->notifications;
+  std::map<std::string, std::int64_t> counts;
+  if (wanted) {
+    for (const auto& object : rt.db->jobs().objects(job.id)) ++counts[object.label];
+  }
+  rt.mailer->job_finished(*user, wanted, job, counts);
 }
 
 std::chrono::milliseconds heartbeat_window(const config::Config& c) {
@@ -106,6 +123,12 @@ Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
   js.wake_workers = [raw] {
     if (auto* pool = raw->pool.load()) pool->notify();
   };
+  mail::MailerSettings ms;
+  ms.enabled = c.email_transport != "off";
+  ms.company = c.company_name;
+  ms.frontend_base_url = c.frontend_base_url;
+  rt->mailer = std::make_unique<mail::Mailer>(rt->db->mail(), ms);
+  js.on_finished = [raw](const Job& job) { mail_job_finished(*raw, job); };
   rt->jobs =
       std::make_unique<jobs::Lifecycle>(*rt->db, *rt->queue, *rt->files, *rt->bus, std::move(js));
   rt->processor = std::make_unique<worker::JobProcessor>(*rt->jobs, *rt->engine, *rt->files);
@@ -140,6 +163,30 @@ std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,
   pool->start();
   rt.pool = pool.get();
   return pool;
+}
+
+std::unique_ptr<mail::Sender> start_mail_sender(Runtime& rt, const std::string& holder) {
+  const auto& c = rt.config;
+  if (c.email_transport == "off") return nullptr;
+  mail::TransportSettings ts;
+  ts.kind = c.email_transport;
+  ts.outbox_dir = (std::filesystem::path(c.data_dir) / "outbox").string();
+  ts.smtp_url = c.smtp_url;
+  ts.smtp_username = c.smtp_username;
+  ts.smtp_password = c.smtp_password;
+  ts.brevo_api_url = c.brevo_api_url;
+  ts.brevo_api_key = c.brevo_api_key;
+  mail::SenderSettings ss;
+  ss.from = mail::Address{c.email_sender.empty() ? "noreply@localhost" : c.email_sender,
+                          c.email_sender_name};
+  ss.max_attempts = c.mail_max_attempts;
+  ss.retry_backoff_s = c.mail_retry_backoff_s;
+  auto sender = std::make_unique<mail::Sender>(rt.db->mail(), mail::make_transport(ts),
+                                               std::move(ss), holder);
+  mail::Sender* raw = sender.get();
+  rt.mailer->on_enqueued([raw] { raw->notify(); });
+  sender->start();
+  return sender;
 }
 
 }  // namespace ov::app

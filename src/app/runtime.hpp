@@ -33,6 +33,10 @@ namespace ov::worker {
 class JobProcessor;
 class WorkerPool;
 }  // namespace ov::worker
+namespace ov::mail {
+class Mailer;
+class Sender;
+}  // namespace ov::mail
 namespace ov::jobs {
 class Lifecycle;
 }  // namespace ov::jobs
@@ -50,6 +54,7 @@ struct Runtime {
   std::unique_ptr<queue::WorkerRegistry> workers;
   std::unique_ptr<jobs::Lifecycle> jobs;
   std::unique_ptr<worker::JobProcessor> processor;
+  std::unique_ptr<mail::Mailer> mailer;            // stores mail; serve's Sender sends it
   std::atomic<worker::WorkerPool*> pool{nullptr};  // in-process workers, woken after a submit
 
   ~Runtime();
@@ -59,6 +64,10 @@ Result<std::unique_ptr<Runtime>> open_runtime(config::Config config);
 
 // The engine's part of the configuration (also used by the `detect` and `models` commands).
 inference::EngineSettings engine_settings(const config::Config& config);
+
+// The mail sender of this process (a thread; serve and `objectvision scheduler` run one), woken
+// by the runtime's mailer; null with EMAIL_TRANSPORT=off.
+std::unique_ptr<mail::Sender> start_mail_sender(Runtime& rt, const std::string& holder);
 
 // `count` worker threads named <prefix>-N, heartbeating into the registry; started. The pool
 // must be stopped (destroyed) before the runtime.

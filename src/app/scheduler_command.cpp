@@ -11,6 +11,7 @@
 #include "app/metrics_server.hpp"
 #include "app/runtime.hpp"
 #include "app/scheduled_tasks.hpp"
+#include "mail/sender.hpp"
 #include "obs/logging.hpp"
 
 namespace ov::app {
@@ -39,11 +40,13 @@ int run_scheduler(config::Config config) {
     spdlog::critical("{}", scheduler.error().message);
     return kExitConfig;
   }
+  auto mail_sender = start_mail_sender(rt, "scheduler-" + std::to_string(::getpid()));
   spdlog::info("objectvision {} scheduler running", kVersion);
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("scheduler stopping after its current task");
   scheduler.value()->stop();
+  if (mail_sender) mail_sender->stop();
   spdlog::info("scheduler stopped");
   return 0;
 }

@@ -27,6 +27,7 @@
 #include "http/ws_hub.hpp"
 #include "inference/slots.hpp"
 #include "jobs/lifecycle.hpp"
+#include "mail/sender.hpp"
 #include "obs/logging.hpp"
 #include "storage/database.hpp"
 #include "worker/worker_pool.hpp"
@@ -126,8 +127,9 @@ int serve(config::Config config) {
     }
   });
   api::JobWaiter waiter(*rt.bus);
-  api::Services services{c,       *rt.db,   hasher, jwt,           *blacklist,
-                         *rt.bus, *limiter, caches, rt.redis.get()};
+  api::Services services{c,      *rt.db,         hasher,         jwt, *blacklist, *rt.bus, *limiter,
+                         caches, rt.redis.get(), rt.mailer.get()};
+  auto mail_sender = start_mail_sender(rt, name);
   inference::Slots slots(c.inference_slots, c.inference_queue_max);
   api::DetectionServices detection{*rt.engine, *rt.jobs, *rt.queue, *rt.workers,
                                    *rt.files,  waiter,   slots};
@@ -176,6 +178,7 @@ int serve(config::Config config) {
                c.effective_serve_workers());
   server.run();
   if (scheduler) scheduler->stop();
+  if (mail_sender) mail_sender->stop();
   if (workers) workers->stop();
   rt.pool = nullptr;
   rt.jobs->set_observer(nullptr);

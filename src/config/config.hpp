@@ -39,7 +39,7 @@ struct Config {
   int refresh_token_expire_days = 7;
   std::string brevo_api_url = "https://api.brevo.com/v3/smtp/email";
   std::string brevo_api_key;
-  std::string email_sender;
+  std::string email_sender;  // From: address; required for smtp and brevo
   std::string email_sender_name = "ObjectVision";
   std::string company_name = "ObjectVision";
   std::string model_path;
@@ -93,6 +93,13 @@ struct Config {
   double reconcile_interval_s = 30;  // the jobs reconciler's period (a scheduled task)
   // Scheduled tasks (src/schedule): serve runs the scheduler unless SCHEDULER=off; each due
   // time runs once across every scheduler. Schedules: "@every 1h", cron "30 2 * * *", "off".
+  // Email (src/mail): outbox (.eml files in DATA_DIR/outbox, the embedded default), smtp,
+  // brevo, or off. Mail is stored and sent in the background with retries.
+  std::string email_transport = "outbox";
+  std::string smtp_url;  // smtp://host:587 (STARTTLS when offered) or smtps://host:465
+  std::string smtp_username, smtp_password;
+  int mail_max_attempts = 5;
+  double mail_retry_backoff_s = 30;
   bool scheduler = true;
   std::string schedule_tokens_purge = "@every 1h";
   std::string schedule_backup = "30 2 * * *";  // embedded: the SQLite database, nightly

@@ -146,6 +146,12 @@ Result<Config> load(const Vars& vars) {
   r.str("BREVO_API_URL", c.brevo_api_url);
   r.str("BREVO_API_KEY", c.brevo_api_key);
   r.str("EMAIL_SENDER", c.email_sender);
+  r.choice("EMAIL_TRANSPORT", c.email_transport, {"outbox", "smtp", "brevo", "off"});
+  r.str("SMTP_URL", c.smtp_url);
+  r.str("SMTP_USERNAME", c.smtp_username);
+  r.str("SMTP_PASSWORD", c.smtp_password);
+  r.integer("MAIL_MAX_ATTEMPTS", c.mail_max_attempts, 1, 100);
+  r.number("MAIL_RETRY_BACKOFF_SECONDS", c.mail_retry_backoff_s, 0, 86400);
   r.str("EMAIL_SENDER_NAME", c.email_sender_name);
   r.str("COMPANY_NAME", c.company_name);
   r.str("MODEL_PATH", c.model_path);
@@ -238,6 +244,22 @@ Result<Config> load(const Vars& vars) {
                              c.trusted_proxies)};
   }
   if (c.data_dir.empty()) return Error{Errc::invalid_argument, "DATA_DIR: must not be empty"};
+  if (c.email_transport == "smtp" && !c.smtp_url.starts_with("smtp://") &&
+      !c.smtp_url.starts_with("smtps://")) {
+    return Error{Errc::invalid_argument,
+                 fmt::format("SMTP_URL: expected smtp://host:port or smtps://host:port with "
+                             "EMAIL_TRANSPORT=smtp, got '{}'",
+                             c.smtp_url)};
+  }
+  if (c.email_transport == "brevo" && c.brevo_api_key.empty()) {
+    return Error{Errc::invalid_argument, "BREVO_API_KEY: required with EMAIL_TRANSPORT=brevo"};
+  }
+  if ((c.email_transport == "smtp" || c.email_transport == "brevo") &&
+      c.email_sender.find('@') == std::string::npos) {
+    return Error{Errc::invalid_argument,
+                 fmt::format("EMAIL_SENDER: an address is required with EMAIL_TRANSPORT={}",
+                             c.email_transport)};
+  }
   if (c.io_threads == 0)
     c.io_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 

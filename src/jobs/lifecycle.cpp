@@ -53,6 +53,16 @@ Lifecycle::Lifecycle(storage::Database& db, queue::JobQueue& queue, files::FileS
 void Lifecycle::publish(JobEventKind kind, const Job& job, JobStatus status, int done,
                         std::optional<std::string> image_id, std::optional<std::string> error) {
   count_event(kind, job);
+  if ((kind == JobEventKind::completed || kind == JobEventKind::failed) && settings_.on_finished) {
+    Job ended = job;
+    ended.status = status;
+    ended.error = error;
+    try {
+      settings_.on_finished(ended);
+    } catch (const std::exception& ex) {
+      spdlog::warn("job {}: after its end: {}", job.id, ex.what());
+    }
+  }
   JobEvent e;
   e.kind = kind;
   e.job_id = job.id;

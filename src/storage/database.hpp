@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/user.hpp"
 #include "storage/jobs.hpp"
+#include "storage/mail.hpp"
 
 namespace ov::storage {
 
@@ -151,6 +152,7 @@ class Database {
   virtual QueueTable& queue_table() = 0;  // the embedded queue's table
   virtual LeaseRepository& leases() = 0;
   virtual ScheduleRepository& schedules() = 0;
+  virtual MailRepository& mail() = 0;
 };
 
 // Opens the backend named by the URL scheme. Errc::invalid_argument for a bad URL,

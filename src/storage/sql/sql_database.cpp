@@ -14,7 +14,8 @@ SqlDatabase::SqlDatabase(Dialect dialect, std::unique_ptr<Pool> pool,
       jobs_(*pool_, dialect),
       queue_table_(*pool_, dialect),
       leases_(*pool_, dialect),
-      schedules_(*pool_, dialect) {}
+      schedules_(*pool_, dialect),
+      mail_(*pool_, dialect) {}
 
 Result<void> SqlDatabase::ping() {
   return pool_->with([](Connection& c) -> Result<void> {

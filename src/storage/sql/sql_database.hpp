@@ -9,6 +9,7 @@
 #include "storage/sql/migrator.hpp"
 #include "storage/sql/pool.hpp"
 #include "storage/sql/queue_table.hpp"
+#include "storage/sql/mail_repository.hpp"
 #include "storage/sql/schedule_repository.hpp"
 #include "storage/sql/token_repository.hpp"
 #include "storage/sql/user_repository.hpp"
@@ -31,6 +32,7 @@ class SqlDatabase final : public Database {
   QueueTable& queue_table() override { return queue_table_; }
   LeaseRepository& leases() override { return leases_; }
   ScheduleRepository& schedules() override { return schedules_; }
+  MailRepository& mail() override { return mail_; }
 
  private:
   Dialect dialect_;
@@ -42,6 +44,7 @@ class SqlDatabase final : public Database {
   SqlQueueTable queue_table_;
   SqlLeaseRepository leases_;
   SqlScheduleRepository schedules_;
+  SqlMailRepository mail_;
 };
 
 }  // namespace ov::storage::sql

@@ -1,0 +1,123 @@
+#include "mailer.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "core/ids.hpp"
+#include "obs/metrics.hpp"
+#include "render.hpp"
+#include "storage/mail.hpp"
+
+namespace ov::mail {
+
+struct Mailer::Data : TemplateData {};
+
+namespace {
+
+void count_not_queued(const std::string& kind) {
+  static auto& emails = obs::metrics().counter(
+      "objectvision_emails_total",
+      "Emails by kind and result: sent, retried (a failure to be tried again), failed (for "
+      "good).",
+      {"kind", "result"});
+  emails.with({kind, "not_queued"}).add();
+}
+
+std::string display_name(const User& u) {
+  return u.name.empty() ? u.email : u.name;
+}
+
+std::string utc_time(std::int64_t ms) {
+  std::string t = rfc3339(ms);  // 2026-12-01T02:30:00.123Z
+  if (t.size() >= 19) return t.substr(0, 10) + " " + t.substr(11, 8);
+  return t;
+}
+
+std::string join_url(const std::string& base, const std::string& path) {
+  if (base.empty()) return {};
+  std::string b = base;
+  while (!b.empty() && b.back() == '/') b.pop_back();
+  return b + path;
+}
+
+}  // namespace
+
+Mailer::Mailer(storage::MailRepository& repo, MailerSettings settings)
+    : repo_(repo), settings_(std::move(settings)) {}
+
+void Mailer::send(const char* kind, const User& user, Data& data) {
+  if (!settings_.enabled) return;
+  data.text["company"] = settings_.company;
+  data.text["name"] = display_name(user);
+  data.text["email"] = user.email;
+  const std::string settings_url = join_url(settings_.frontend_base_url, "/settings");
+  if (!settings_url.empty()) data.text["settings_url"] = settings_url;
+  auto rendered = render(kind, data);
+  if (!rendered) {
+    count_not_queued(kind);
+    spdlog::error("mail {} to {} not rendered: {}", kind, user.email, rendered.error().message);
+    return;
+  }
+  storage::OutgoingMail m;
+  m.kind = kind;
+  m.recipient = user.email;
+  m.recipient_name = user.name;
+  m.subject = std::move(rendered->subject);
+  m.text_body = std::move(rendered->text);
+  m.html_body = std::move(rendered->html);
+  if (auto stored = repo_.enqueue(m, now_ms()); !stored) {
+    count_not_queued(kind);
+    spdlog::error("mail {} to {} not queued: {}", kind, user.email, stored.error().message);
+    return;
+  }
+  if (wake_) wake_();
+}
+
+void Mailer::welcome(const User& user) {
+  Data d;
+  const std::string app = join_url(settings_.frontend_base_url, "/");
+  if (!app.empty()) d.text["app_url"] = app;
+  send("welcome", user, d);
+}
+
+void Mailer::password_changed(const User& user, std::int64_t when_ms) {
+  Data d;
+  d.text["when"] = utc_time(when_ms);
+  send("password_changed", user, d);
+}
+
+void Mailer::api_key_created(const User& user, std::int64_t when_ms) {
+  Data d;
+  d.text["when"] = utc_time(when_ms);
+  send("api_key_created", user, d);
+}
+
+void Mailer::job_finished(const User& user, bool notifications, const Job& job,
+                          const std::map<std::string, std::int64_t>& counts) {
+  if (!notifications) return;
+  Data d;
+  const bool completed = job.status == JobStatus::completed;
+  d.flags["completed"] = completed;
+  d.text["job_name"] = job.name.empty() ? job.id : job.name;
+  d.text["image_count"] = std::to_string(job.image_count);
+  std::int64_t objects = 0;
+  std::vector<std::pair<std::string, std::int64_t>> ordered(counts.begin(), counts.end());
+  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  auto& classes = d.lists["classes"];
+  for (const auto& [label, n] : ordered) {
+    classes.push_back({{"label", label}, {"count", std::to_string(n)}});
+    objects += n;
+  }
+  d.flags["has_classes"] = !classes.empty();
+  d.text["object_count"] = std::to_string(objects);
+  d.text["error"] = job.error.value_or("unknown error");
+  const std::string url = join_url(settings_.frontend_base_url, "/jobs/" + job.id);
+  if (!url.empty()) d.text["job_url"] = url;
+  send("job_finished", user, d);
+}
+
+}  // namespace ov::mail
