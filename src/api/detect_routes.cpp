@@ -5,6 +5,7 @@
 #include "api/job_json.hpp"
 #include "api/job_waiter.hpp"
 #include "api/json_io.hpp"
+#include "api/route_docs.hpp"
 #include "api/upload.hpp"
 #include "core/ids.hpp"
 #include "http/middleware.hpp"
@@ -76,17 +77,9 @@ Response submit(Services& s, DetectionServices& ds, Context& ctx, UploadKind kin
 
 void register_detect_routes(http::Router& router, Services& s, DetectionServices& ds) {
   using http::AuthMode;
-  router.add({"POST",
-              "/api/v1/detect/image",
-              AuthMode::bearer,
-              "",
-              {"Detect objects in one image (a job)", "detection", "", ""},
+  router.add({"POST", "/api/v1/detect/image", AuthMode::bearer, "", docs::detect_image(),
               [&s, &ds](Context& c) { return submit(s, ds, c, UploadKind::single); }});
-  router.add({"POST",
-              "/api/v1/detect/batch",
-              AuthMode::bearer,
-              "",
-              {"Detect objects in several images (one job)", "detection", "", ""},
+  router.add({"POST", "/api/v1/detect/batch", AuthMode::bearer, "", docs::detect_batch(),
               [&s, &ds](Context& c) { return submit(s, ds, c, UploadKind::batch); }});
 }
 

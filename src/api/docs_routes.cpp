@@ -43,6 +43,10 @@ std::string build_openapi(const http::Router& router, const config::Config& conf
     json::object op{{"summary", r->doc.summary}, {"operationId", operation_id(*r)}};
     if (!r->doc.tag.empty()) op["tags"] = json::array{json::string(r->doc.tag)};
     auto params = path_parameters(r->path);
+    if (!r->doc.query.empty()) {
+      json::value query = json::parse(r->doc.query);
+      for (const json::value& q : query.as_array()) params.push_back(q);
+    }
     if (!params.empty()) op["parameters"] = std::move(params);
     if (!r->doc.request_body.empty()) op["requestBody"] = json::parse(r->doc.request_body);
     op["responses"] = r->doc.responses.empty()

@@ -7,6 +7,7 @@
 #include "api/detection_routes.hpp"
 #include "api/job_json.hpp"
 #include "api/json_io.hpp"
+#include "api/route_docs.hpp"
 #include "core/ids.hpp"
 #include "jobs/lifecycle.hpp"
 #include "storage/database.hpp"
@@ -111,24 +112,12 @@ std::optional<Response> history_fast(Services& s, Context& ctx) {
 
 void register_job_routes(http::Router& router, Services& s, DetectionServices& ds) {
   using http::AuthMode;
-  router.add({"GET",
-              "/api/v1/detect/jobs/{job_id}",
-              AuthMode::bearer,
-              "",
-              {"A job: status, progress, per-image results", "detection", "", ""},
+  router.add({"GET", "/api/v1/detect/jobs/{job_id}", AuthMode::bearer, "", docs::get_job(),
               [&s](Context& c) { return get_job(s, c); },
               [&s](Context& c) { return get_job_fast(s, c); }});
-  router.add({"DELETE",
-              "/api/v1/detect/jobs/{job_id}",
-              AuthMode::bearer,
-              "",
-              {"Cancel a queued or running job, or delete a finished one", "detection", "", ""},
+  router.add({"DELETE", "/api/v1/detect/jobs/{job_id}", AuthMode::bearer, "", docs::delete_job(),
               [&s, &ds](Context& c) { return delete_job(s, ds, c); }});
-  router.add({"GET",
-              "/api/v1/detect/history",
-              AuthMode::bearer,
-              "",
-              {"The caller's jobs, newest first, with counts per class", "detection", "", ""},
+  router.add({"GET", "/api/v1/detect/history", AuthMode::bearer, "", docs::history(),
               [&s](Context& c) { return history(s, c); },
               [&s](Context& c) { return history_fast(s, c); }});
 }

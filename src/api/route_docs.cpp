@@ -92,6 +92,83 @@ http::RouteDoc patch_user() {
               error("422", "Invalid input")});
 }
 
+namespace {
+
+std::string upload_body(bool batch) {
+  const std::string file =
+      batch
+          ? R"("images":{"type":"array","items":{"type":"string","format":"binary"},"description":"The images (JPEG, PNG, WebP, BMP, TIFF), at most MAX_BATCH_IMAGES"})"
+          : R"("image":{"type":"string","format":"binary","description":"The image (JPEG, PNG, WebP, BMP, TIFF); the field may also be named file"})";
+  return R"({"required":true,"content":{"multipart/form-data":{"schema":{"type":"object","required":[")" +
+         std::string(batch ? "images" : "image") + R"("],"properties":{)" + file +
+         R"(,"confidence":{"type":"number","minimum":0,"maximum":1,"description":"Minimum confidence, CONFIDENCE_THRESHOLD by default"
+},)"
+         R"("iou":{"type":"number","minimum":0,"maximum":1,"description":"NMS IoU threshold"},)"
+         R"("max_detections":{"type":"integer","minimum":1,"maximum":1000},)"
+         R"("classes":{"type":"string","description":"Comma-separated class names the model knows; others are dropped"},)"
+         R"("model":{"type":"string","description":"A loaded model (GET /api/v1/models); the default when absent"},)"
+         R"("annotate":{"type":"boolean","default":true,"description":"Draw the boxes into an annotated copy"},)"
+         R"("name":{"type":"string","maxLength":200},)"
+         R"("tile":{"type":"string","pattern":"^[0-9]+x[0-9]+$","description":"Detect in tiles of WIDTHxHEIGHT (small objects in large images); at most MAX_TILES"},)"
+         R"("tile_overlap":{"type":"number","minimum":0,"maximum":0.9,"default":0.2}}}}}})";
+}
+
+std::string upload_replies() {
+  return R"("202":{"description":"Accepted: a durable job","headers":{"Location":{"description":"The job's URL","schema":{"type":"string"}}},"content":{"application/json":{"schema":)" +
+         ref("JobAccepted") + "}}}," +
+         reply("200", "With ?wait=true, when the job ended in time: the finished job", ref("Job")) +
+         "," + error("400", "Malformed multipart body") + "," + error("401", "Not authenticated") +
+         "," + error("413", "Body over MAX_UPLOAD_MB") + "," +
+         error("415", "Not multipart/form-data, or not an image format we read") + "," +
+         error("422", "Invalid field, unknown model or class, too many pixels or tiles") + "," +
+         R"("429":{"description":"Too many jobs in flight, or a full queue","headers":{"Retry-After":{"schema":{"type":"integer"}}},"content":{"application/json":{"schema":)" +
+         ref("HTTPError") + "}}}," + error("507", "No space left for the upload");
+}
+
+constexpr const char* kWaitParameter =
+    R"([{"name":"wait","in":"query","required":false,"schema":{"type":"boolean","default":false},"description":"Answer 200 with the finished job when it ends within WAIT_TIMEOUT_SECONDS (else 202 as usual); no thread waits"}])";
+
+}  // namespace
+
+http::RouteDoc detect_image() {
+  auto d = doc("Detect objects in one image (a durable job)", "detection", upload_body(false), {});
+  d.responses = "{" + upload_replies() + "}";
+  d.query = kWaitParameter;
+  return d;
+}
+
+http::RouteDoc detect_batch() {
+  auto d =
+      doc("Detect objects in several images (one durable job)", "detection", upload_body(true), {});
+  d.responses = "{" + upload_replies() + "}";
+  d.query = kWaitParameter;
+  return d;
+}
+
+http::RouteDoc get_job() {
+  return doc("A job: status, progress, per-image results", "detection", "",
+             {reply("200", "The job", ref("Job")), error("401", "Not authenticated"),
+              error("404", "No such job (or someone else's)"), error("422", "Not a UUID")});
+}
+
+http::RouteDoc delete_job() {
+  return doc("Cancel a queued or running job, or delete a finished one", "detection", "",
+             {reply("202", "Cancelled", ref("JobAccepted")), reply("204", "Deleted", ""),
+              error("401", "Not authenticated"), error("404", "No such job (or someone else's)"),
+              error("422", "Not a UUID")});
+}
+
+http::RouteDoc history() {
+  auto d = doc("The caller's jobs, newest first, with counts per class", "detection", "",
+               {reply("200", "A page of jobs", ref("HistoryPage")),
+                error("401", "Not authenticated"), error("422", "Invalid query")});
+  d.query =
+      R"([{"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":100,"default":10}},)"
+      R"({"name":"offset","in":"query","schema":{"type":"integer","minimum":0,"default":0}},)"
+      R"({"name":"status","in":"query","schema":{"type":"string","enum":["queued","processing","completed","failed","cancelled"]}}])";
+  return d;
+}
+
 std::string_view component_schemas() {
   return R"({
   "HTTPError": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
@@ -128,7 +205,36 @@ std::string_view component_schemas() {
       "theme": {"type": "string", "enum": ["light", "dark", "system"]},
       "notifications": {"type": "boolean"}}},
     "role": {"type": "string", "enum": ["user", "admin"], "description": "admins only"},
-    "is_active": {"type": "boolean", "description": "admins only"}}}
+    "is_active": {"type": "boolean", "description": "admins only"}}},
+  "JobAccepted": {"type": "object", "properties": {"job_id": {"type": "string", "format": "uuid"},
+    "detection_id": {"type": "string", "format": "uuid"},
+    "status": {"type": "string", "enum": ["queued", "cancelled"]}}},
+  "Box": {"type": "object", "properties": {"x1": {"type": "number"}, "y1": {"type": "number"},
+    "x2": {"type": "number"}, "y2": {"type": "number"}, "width": {"type": "number"},
+    "height": {"type": "number"}}},
+  "DetectedObject": {"type": "object", "properties": {"class": {"type": "string"},
+    "class_id": {"type": "integer"}, "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+    "bbox": {"$ref": "#/components/schemas/Box", "description": "in pixels of the (EXIF-oriented) image"},
+    "bbox_normalized": {"$ref": "#/components/schemas/Box", "description": "0..1 of the image's size"}}},
+  "JobImage": {"type": "object", "properties": {"image_id": {"type": "string", "format": "uuid"},
+    "filename": {"type": "string"}, "width": {"type": ["integer", "null"]},
+    "height": {"type": ["integer", "null"]},
+    "status": {"type": "string", "enum": ["pending", "processed", "failed"]},
+    "error": {"type": ["string", "null"]}, "original_url": {"type": "string"},
+    "annotated_url": {"type": ["string", "null"]},
+    "detections": {"type": "array", "items": {"$ref": "#/components/schemas/DetectedObject"}}}},
+  "Job": {"type": "object", "properties": {"job_id": {"type": "string", "format": "uuid"},
+    "detection_id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
+    "status": {"type": "string", "enum": ["queued", "processing", "completed", "failed", "cancelled"]},
+    "progress": {"type": "object", "properties": {"done": {"type": "integer"}, "total": {"type": "integer"}}},
+    "created_at": {"type": "string", "format": "date-time"},
+    "started_at": {"type": ["string", "null"], "format": "date-time"},
+    "finished_at": {"type": ["string", "null"], "format": "date-time"},
+    "duration_ms": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]},
+    "params": {"type": "object"},
+    "images": {"type": "array", "items": {"$ref": "#/components/schemas/JobImage"}}}},
+  "HistoryPage": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}},
+    "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
 })";
 }
 

@@ -14,6 +14,11 @@ http::RouteDoc logout();
 http::RouteDoc get_profile();
 http::RouteDoc get_user();
 http::RouteDoc patch_user();
+http::RouteDoc detect_image();
+http::RouteDoc detect_batch();
+http::RouteDoc get_job();
+http::RouteDoc delete_job();
+http::RouteDoc history();
 
 // The shared component schemas (User, Tokens, HTTPError, HTTPValidationError, ...).
 std::string_view component_schemas();

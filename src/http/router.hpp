@@ -45,6 +45,7 @@ struct RouteDoc {
   std::string tag;
   std::string request_body;  // an OpenAPI requestBody object
   std::string responses;     // an OpenAPI responses object
+  std::string query;         // OpenAPI parameter objects of the query, as a JSON array
 };
 
 struct Route {

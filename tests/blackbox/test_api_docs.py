@@ -82,3 +82,33 @@ def test_every_documented_route_is_routed(server):
             routed = not (r.status_code == 405 or (r.status_code == 404 and
                                                    r.json().get("detail") == "Not Found"))
             assert routed, (method, path, r.status_code, r.text[:200])
+
+
+def test_the_detection_routes_document_their_form_their_202_and_their_errors(server):
+    doc = server.get("/openapi.json").json()
+    upload = doc["paths"]["/api/v1/detect/image"]["post"]
+    form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["image"]
+    assert form["properties"]["image"]["format"] == "binary"
+    assert {"confidence", "iou", "max_detections", "classes", "model", "annotate", "name",
+            "tile", "tile_overlap"} <= set(form["properties"]), form["properties"].keys()
+    replies = upload["responses"]
+    assert "Location" in replies["202"]["headers"], replies["202"]
+    assert replies["202"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/JobAccepted"}
+    assert {"200", "400", "401", "413", "415", "422", "429", "507"} <= set(replies)
+    assert "Retry-After" in replies["429"]["headers"]
+    assert [p["name"] for p in upload["parameters"]] == ["wait"]
+    batch = doc["paths"]["/api/v1/detect/batch"]["post"]
+    items = batch["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    assert items["images"]["type"] == "array"
+    history = doc["paths"]["/api/v1/detect/history"]["get"]
+    assert {p["name"] for p in history["parameters"]} == {"limit", "offset", "status"}
+    job = doc["paths"]["/api/v1/detect/jobs/{job_id}"]
+    assert job["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Job"}
+    assert {"202", "204", "404"} <= set(job["delete"]["responses"])
+    # Every $ref points at a schema the document holds.
+    text = server.get("/openapi.json").text
+    for name in set(re.findall(r'#/components/schemas/([A-Za-z0-9_]+)', text)):
+        assert name in doc["components"]["schemas"], name
