@@ -181,8 +181,9 @@ void register_docs_ui_routes(http::Router& router, Services& s) {
                                                   {"/docs/swagger-ui.css", &swagger_css},
                                                   {"/docs/init.js", &swagger_init},
                                                   {"/redoc/redoc.standalone.js", &redoc_js}};
-  for (const auto& [path, asset] : files) {
-    router.add({"GET", path, http::AuthMode::none, "", ui_doc("A file of the docs UI"),
+  for (const auto& file : files) {
+    Asset* asset = file.second;  // a plain variable: clang 15 captures no structured binding
+    router.add({"GET", file.first, http::AuthMode::none, "", ui_doc("A file of the docs UI"),
                 [asset](http::Context& c) { return asset_response(*asset, c.request); }});
   }
 }
