@@ -233,7 +233,8 @@ def test_a_refused_mail_fails_visibly_and_never_the_request(launch, brevo):
     wait_for(lambda: emails_metric(server, "welcome", "failed") == 1, "the failure counted")
     assert len(brevo.requests) == 1, "a refused mail is not tried again"
     assert emails_metric(server, "welcome", "sent") == 0
-    assert "failed for good" in server.stdout() and "Brevo answered 400" in server.stdout()
+    wait_for(lambda: "failed for good" in server.stdout() and
+             "Brevo answered 400" in server.stdout(), "the failure logged (asynchronous log)")
 
 
 def test_an_unreachable_server_is_retried_then_given_up(launch):

@@ -33,6 +33,15 @@ def wait_runs(server, admin, name: str, count: int, timeout: float = 30) -> dict
                          f"\n{server.logs()}")
 
 
+def wait_for_logs(done, read, what: str, timeout: float = 10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if done():
+            return read()
+        time.sleep(0.1)
+    raise AssertionError(f"{what} within {timeout}s: {read()}")
+
+
 def test_admins_see_each_task_with_its_last_and_next_run(launch):
     server = launch.server(**EVERY_SECOND)
     admin = api.new_admin(server)
@@ -62,13 +71,19 @@ def test_each_due_time_runs_once_with_two_nodes_up(launch):
     admin = api.new_admin(first)
     task = wait_runs(first, admin, "tokens.purge", 6)
     newest = task["last_run"]["number"]
-    runs: dict[int, list[str]] = {}
-    for server in (first, second):
-        for number in RUN_LINE.findall(server.stdout()):
-            runs.setdefault(int(number), []).append(server.name)
+
+    def logged() -> dict[int, list[str]]:
+        runs: dict[int, list[str]] = {}
+        for server in (first, second):
+            for number in RUN_LINE.findall(server.stdout()):
+                runs.setdefault(int(number), []).append(server.name)
+        return runs
+
+    # Log lines leave through an asynchronous writer: wait until runs 1..newest are there.
+    runs = wait_for_logs(lambda: set(range(1, newest + 1)) <= set(logged()), logged,
+                         f"runs 1..{newest} each logged")
     twice = {n: where for n, where in runs.items() if len(where) > 1}
     assert not twice, f"runs made by more than one node: {twice}"
-    assert set(range(1, newest + 1)) <= set(runs), f"runs 1..{newest} each logged: {runs}"
 
 
 def test_the_scheduler_runs_alone_beside_serve_nodes_without_one(launch):
