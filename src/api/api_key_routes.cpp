@@ -3,6 +3,7 @@
 
 #include "api/detection_routes.hpp"
 #include "api/json_io.hpp"
+#include "api/route_docs.hpp"
 #include "api/tokens.hpp"
 #include "auth/digest.hpp"
 #include "core/ids.hpp"
@@ -54,18 +55,10 @@ Response revoke(Services& s, Context& ctx) {
 
 void register_api_key_routes(http::Router& router, Services& s) {
   using http::AuthMode;
-  router.add({"POST",
-              "/api/v1/users/{user_id}/api-key",
-              AuthMode::bearer,
-              "",
-              {"Create or rotate the user's API key (shown once)", "users", "", ""},
-              [&s](Context& c) { return rotate(s, c); }});
-  router.add({"DELETE",
-              "/api/v1/users/{user_id}/api-key",
-              AuthMode::bearer,
-              "",
-              {"Revoke the user's API key", "users", "", ""},
-              [&s](Context& c) { return revoke(s, c); }});
+  router.add({"POST", "/api/v1/users/{user_id}/api-key", AuthMode::bearer, "",
+              docs::rotate_api_key(), [&s](Context& c) { return rotate(s, c); }});
+  router.add({"DELETE", "/api/v1/users/{user_id}/api-key", AuthMode::bearer, "",
+              docs::revoke_api_key(), [&s](Context& c) { return revoke(s, c); }});
 }
 
 }  // namespace ov::api

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/detection_routes.hpp"
+#include "api/route_docs.hpp"
 #include "api/tokens.hpp"
 #include "api/upload.hpp"
 #include "auth/digest.hpp"
@@ -128,13 +129,8 @@ Response detect(Services& s, DetectionServices& ds, Context& ctx) {
 }  // namespace
 
 void register_deepstack_routes(http::Router& router, Services& s, DetectionServices& ds) {
-  router.add(
-      {"POST",
-       "/v1/vision/detection",
-       http::AuthMode::none,
-       "",
-       {"DeepStack / CodeProject.AI compatible detection (synchronous)", "compatibility", "", ""},
-       [&s, &ds](Context& c) { return detect(s, ds, c); }});
+  router.add({"POST", "/v1/vision/detection", http::AuthMode::none, "", docs::deepstack(),
+              [&s, &ds](Context& c) { return detect(s, ds, c); }});
 }
 
 }  // namespace ov::api

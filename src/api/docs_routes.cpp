@@ -22,6 +22,13 @@ std::string operation_id(const http::Route& r) {
   return id;
 }
 
+json::object error_reply(std::string_view description) {
+  json::object schema{{"$ref", "#/components/schemas/HTTPError"}};
+  return json::object{
+      {"description", description},
+      {"content", json::object{{"application/json", json::object{{"schema", schema}}}}}};
+}
+
 json::array path_parameters(const std::string& path) {
   json::array params;
   std::size_t pos = 0;
@@ -49,12 +56,31 @@ std::string build_openapi(const http::Router& router, const config::Config& conf
     }
     if (!params.empty()) op["parameters"] = std::move(params);
     if (!r->doc.request_body.empty()) op["requestBody"] = json::parse(r->doc.request_body);
-    op["responses"] = r->doc.responses.empty()
-                          ? json::value(json::object{{"200", json::object{{"description", "OK"}}}})
-                          : json::parse(r->doc.responses);
-    if (r->auth == http::AuthMode::bearer) {
-      op["security"] = json::array{json::object{{"bearerAuth", json::array{}}},
-                                   json::object{{"OAuth2PasswordBearer", json::array{}}}};
+    json::value responses =
+        r->doc.responses.empty()
+            ? json::value(json::object{{"200", json::object{{"description", "OK"}}}})
+            : json::parse(r->doc.responses);
+    // What the pipeline answers before the handler, on every route it applies to.
+    if (r->auth == http::AuthMode::bearer && !responses.as_object().contains("401")) {
+      responses.as_object()["401"] = error_reply("Not authenticated");
+    }
+    if (r->rate_group != "none" && !responses.as_object().contains("429")) {
+      json::object reply = error_reply("Too many requests");
+      json::object integer{{"type", "integer"}};
+      reply["headers"] = json::object{{"Retry-After", json::object{{"schema", integer}}}};
+      responses.as_object()["429"] = std::move(reply);
+    }
+    op["responses"] = std::move(responses);
+    // Anonymous routes say so ([]); optional credentials add the empty requirement ({}).
+    if (!r->doc.security.empty()) {
+      op["security"] = json::parse(r->doc.security);
+    } else if (r->auth == http::AuthMode::none) {
+      op["security"] = json::array{};
+    } else {
+      json::array security{json::object{{"bearerAuth", json::array{}}},
+                           json::object{{"OAuth2PasswordBearer", json::array{}}}};
+      if (r->auth == http::AuthMode::optional) security.insert(security.begin(), json::object{});
+      op["security"] = std::move(security);
     }
     std::string method = r->method;
     for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -84,10 +110,21 @@ std::string build_openapi(const http::Router& router, const config::Config& conf
                      {"type", "oauth2"},
                      {"flows",
                       json::object{{"password", json::object{{"tokenUrl", "api/v1/auth/login"},
-                                                             {"scopes", json::object{}}}}}}}}}}}}};
-  if (!config.api_base_url.empty()) {
-    doc["servers"] = json::array{json::object{{"url", config.api_base_url}}};
-  }
+                                                             {"scopes", json::object{}}}}}}}},
+                {"APIKeyHeader",
+                 json::object{
+                     {"type", "apiKey"},
+                     {"in", "header"},
+                     {"name", "X-API-Key"},
+                     {"description", "A user's API key (POST /api/v1/users/{user_id}/api-key)"}}},
+                {"metricsToken",
+                 json::object{
+                     {"type", "http"},
+                     {"scheme", "bearer"},
+                     {"description", "METRICS_TOKEN (GET /metrics, when it is set)"}}}}}}}};
+  // Without API_BASE_URL: "/", the host that serves this document (OpenAPI's default, said).
+  doc["servers"] =
+      json::array{json::object{{"url", config.api_base_url.empty() ? "/" : config.api_base_url}}};
   return json::serialize(doc);
 }
 

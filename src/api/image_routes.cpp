@@ -3,6 +3,7 @@
 
 #include "api/detection_routes.hpp"
 #include "api/json_io.hpp"
+#include "api/route_docs.hpp"
 #include "auth/digest.hpp"
 #include "core/ids.hpp"
 #include "files/file_store.hpp"
@@ -119,18 +120,10 @@ Response serve_image(Services& s, DetectionServices& ds, Context& ctx, bool anno
 
 void register_image_routes(http::Router& router, Services& s, DetectionServices& ds) {
   using http::AuthMode;
-  router.add({"GET",
-              "/api/v1/detect/images/{image_id}/original",
-              AuthMode::bearer,
-              "",
-              {"The uploaded image", "detection", "", ""},
-              [&s, &ds](Context& c) { return serve_image(s, ds, c, false); }});
-  router.add({"GET",
-              "/api/v1/detect/images/{image_id}/annotated",
-              AuthMode::bearer,
-              "",
-              {"The image with boxes, labels and scores drawn", "detection", "", ""},
-              [&s, &ds](Context& c) { return serve_image(s, ds, c, true); }});
+  router.add({"GET", "/api/v1/detect/images/{image_id}/original", AuthMode::bearer, "",
+              docs::image(false), [&s, &ds](Context& c) { return serve_image(s, ds, c, false); }});
+  router.add({"GET", "/api/v1/detect/images/{image_id}/annotated", AuthMode::bearer, "",
+              docs::image(true), [&s, &ds](Context& c) { return serve_image(s, ds, c, true); }});
 }
 
 }  // namespace ov::api

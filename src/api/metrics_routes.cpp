@@ -46,17 +46,16 @@ http::Response metrics_response(const http::Request& request, const std::string&
 }
 
 void register_metrics_route(http::Router& router, const std::string& token) {
-  router.add(
-      {"GET",
-       "/metrics",
-       http::AuthMode::none,
-       "none",
-       {"Metrics in the Prometheus text format (with METRICS_TOKEN set: "
-        "Authorization: Bearer <token>)",
-        "health", "",
-        R"({"200":{"description":"The exposition","content":{"text/plain":{"schema":{"type":"string"}}}},)"
-        R"("401":{"description":"METRICS_TOKEN is set and the request does not carry it","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HTTPError"}}}}})"},
-       [token](http::Context& c) { return metrics_response(c.request, token); }});
+  http::RouteDoc doc{
+      "Metrics in the Prometheus text format (with METRICS_TOKEN set: "
+      "Authorization: Bearer <token>)",
+      "health", "",
+      R"({"200":{"description":"The exposition","content":{"text/plain":{"schema":{"type":"string"}}}},)"
+      R"("401":{"description":"METRICS_TOKEN is set and the request does not carry it","content":{"application/json":{"schema":{"$ref":"#/components/schemas/HTTPError"}}}}})"};
+  // The handler checks the token itself (the route is anonymous to the pipeline).
+  doc.security = token.empty() ? "[]" : R"([{"metricsToken":[]}])";
+  router.add({"GET", "/metrics", http::AuthMode::none, "none", std::move(doc),
+              [token](http::Context& c) { return metrics_response(c.request, token); }});
 }
 
 std::vector<obs::Registry::Handle> collect_service_metrics(Caches* caches, queue::JobQueue* queue) {

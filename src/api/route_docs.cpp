@@ -169,6 +169,62 @@ http::RouteDoc history() {
   return d;
 }
 
+http::RouteDoc image(bool annotated) {
+  return doc(
+      annotated ? "The image with boxes, labels and scores drawn" : "The uploaded image",
+      "detection", "",
+      {R"("200":{"description":"The image; a Range request answers 206","content":{"image/*":{"schema":{"type":"string","format":"binary"}}}})",
+       reply("304", "Not modified (If-None-Match)", ""),
+       error("404", annotated ? "No such image (or someone else's), or none drawn yet"
+                              : "No such image (or someone else's)"),
+       error("416", "Range not satisfiable"), error("422", "Not a UUID")});
+}
+
+http::RouteDoc stats() {
+  return doc(
+      "The caller's totals, objects per class and figures per day (?from, ?to: YYYY-MM-DD, UTC, "
+      "the last 30 days by default)",
+      "detection", "",
+      {reply("200", "The figures", R"({"type":"object"})"),
+       error("422", "Not a date, from after to, or more than 366 days")});
+}
+
+http::RouteDoc rotate_api_key() {
+  return doc("Create or rotate the user's API key (shown once)", "users", "",
+             {reply("201", "The new key",
+                    R"({"type":"object","properties":{"api_key":{"type":"string"}}})"),
+              error("404", "No such user (or someone else, for a non-admin)"),
+              error("422", "Not a UUID")});
+}
+
+http::RouteDoc revoke_api_key() {
+  return doc(
+      "Revoke the user's API key", "users", "",
+      {reply("204", "Revoked", ""), error("404", "No such user (or someone else, for a non-admin)"),
+       error("422", "Not a UUID")});
+}
+
+http::RouteDoc deepstack() {
+  auto failure = [](std::string_view code, std::string_view description) {
+    return reply(code, description, ref("DeepStackError"));
+  };
+  auto d = doc(
+      "DeepStack / CodeProject.AI compatible detection (synchronous)", "compatibility",
+      R"({"required":true,"content":{"multipart/form-data":{"schema":{"type":"object","required":["image"],"properties":{)"
+      R"("image":{"type":"string","format":"binary","description":"The image; any file part when no part is named image"},)"
+      R"("min_confidence":{"type":"number","minimum":0,"maximum":1,"default":0.4},)"
+      R"("api_key":{"type":"string","description":"The user's API key, instead of the X-API-Key header"}}}}}})",
+      {reply("200", "The objects, highest confidence first", ref("DeepStackResult")),
+       failure("400", "No image, a bad min_confidence or a malformed body"),
+       failure("401", "Invalid or missing api_key"), failure("413", "Too many pixels"),
+       failure("415", "Not multipart/form-data, or not an image format we read"),
+       failure("422", "Invalid request"),
+       failure("503", "Every inference slot is busy, or the detection did not finish in time")});
+  // The key may come as the api_key form field too, which a security scheme cannot say.
+  d.security = R"([{"APIKeyHeader":[]},{"bearerAuth":[]},{"OAuth2PasswordBearer":[]}])";
+  return d;
+}
+
 std::string_view component_schemas() {
   return R"({
   "HTTPError": {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
@@ -233,6 +289,16 @@ std::string_view component_schemas() {
     "duration_ms": {"type": ["integer", "null"]}, "error": {"type": ["string", "null"]},
     "params": {"type": "object"},
     "images": {"type": "array", "items": {"$ref": "#/components/schemas/JobImage"}}}},
+  "DeepStackPrediction": {"type": "object", "properties": {"label": {"type": "string"},
+    "confidence": {"type": "number"}, "y_min": {"type": "integer"}, "x_min": {"type": "integer"},
+    "y_max": {"type": "integer"}, "x_max": {"type": "integer"}}},
+  "DeepStackResult": {"type": "object", "properties": {"success": {"type": "boolean"},
+    "predictions": {"type": "array", "items": {"$ref": "#/components/schemas/DeepStackPrediction"}},
+    "count": {"type": "integer"}, "duration": {"type": "integer"},
+    "inferenceMs": {"type": "integer"}, "processMs": {"type": "integer"},
+    "code": {"type": "integer"}, "moduleId": {"type": "string"}, "command": {"type": "string"}}},
+  "DeepStackError": {"type": "object", "properties": {"success": {"type": "boolean"},
+    "error": {"type": "string"}, "code": {"type": "integer"}}},
   "HistoryPage": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}},
     "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
 })";

@@ -19,6 +19,11 @@ http::RouteDoc detect_batch();
 http::RouteDoc get_job();
 http::RouteDoc delete_job();
 http::RouteDoc history();
+http::RouteDoc image(bool annotated);
+http::RouteDoc stats();
+http::RouteDoc rotate_api_key();
+http::RouteDoc revoke_api_key();
+http::RouteDoc deepstack();
 
 // The shared component schemas (User, Tokens, HTTPError, HTTPValidationError, ...).
 std::string_view component_schemas();

@@ -13,6 +13,7 @@
 #include "api/caches.hpp"
 #include "api/detection_routes.hpp"
 #include "api/json_io.hpp"
+#include "api/route_docs.hpp"
 #include "core/ids.hpp"
 #include "storage/database.hpp"
 #include "storage/jobs.hpp"
@@ -123,13 +124,7 @@ std::optional<Response> stats_fast(Services& s, Context& ctx) {
 }  // namespace
 
 void register_stats_routes(http::Router& router, Services& s) {
-  router.add({"GET",
-              "/api/v1/detect/stats",
-              http::AuthMode::bearer,
-              "",
-              {"The caller's totals, objects per class and figures per day (?from, ?to: "
-               "YYYY-MM-DD, UTC, the last 30 days by default)",
-               "detection", "", ""},
+  router.add({"GET", "/api/v1/detect/stats", http::AuthMode::bearer, "", docs::stats(),
               [&s](Context& c) { return stats(s, c); },
               [&s](Context& c) { return stats_fast(s, c); }});
 }

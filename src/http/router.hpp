@@ -46,6 +46,7 @@ struct RouteDoc {
   std::string request_body;  // an OpenAPI requestBody object
   std::string responses;     // an OpenAPI responses object
   std::string query;         // OpenAPI parameter objects of the query, as a JSON array
+  std::string security;      // an OpenAPI security requirement array; empty: from the AuthMode
 };
 
 struct Route {

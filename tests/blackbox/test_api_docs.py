@@ -1,14 +1,22 @@
 """Interactive API docs: /docs (Swagger UI) and /redoc (ReDoc) served offline from the pinned
-npm packages built into the binary, every asset they load, and a document whose every route
-is one the server really routes."""
+npm packages built into the binary, every asset they load, a document whose every route is one
+the server really routes, and which `redocly lint` passes without an error or a warning."""
 import gzip
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 NPM = REPO / "third_party" / "npm"
+# @redocly/cli, pinned by tools/openapi-lint/package-lock.json and installed by the set-up
+# (scripts/setup-npm.sh); run with Debian's node, as the scripts do.
+NODE = Path("/usr/bin/node")
+REDOCLY = REPO / "third_party" / "openapi-lint" / "node_modules" / "@redocly/cli/bin/cli.js"
+LINT_CONFIG = REPO / "tools" / "openapi-lint"
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +120,42 @@ def test_the_detection_routes_document_their_form_their_202_and_their_errors(ser
     text = server.get("/openapi.json").text
     for name in set(re.findall(r'#/components/schemas/([A-Za-z0-9_]+)', text)):
         assert name in doc["components"]["schemas"], name
+
+
+def redocly_lint(doc: bytes, workdir: Path) -> dict:
+    """The JSON report of `redocly lint` on the document, with tools/openapi-lint/redocly.yaml
+    and its per-operation exceptions (.redocly.lint-ignore.yaml, whose keys name openapi.json
+    relative to the config: both are copied next to the document)."""
+    for what in (NODE, REDOCLY):
+        assert what.is_file(), (f"{what} is missing: run scripts/setup.sh (it installs Node and "
+                                "@redocly/cli from tools/openapi-lint/package-lock.json)")
+    (workdir / "openapi.json").write_bytes(doc)
+    for name in ("redocly.yaml", ".redocly.lint-ignore.yaml"):
+        shutil.copy(LINT_CONFIG / name, workdir / name)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(workdir), "NO_COLOR": "1",
+           "REDOCLY_TELEMETRY": "off", "REDOCLY_SUPPRESS_UPDATE_NOTICE": "true"}
+    run = subprocess.run([str(NODE), str(REDOCLY), "lint", "--format=json",
+                          "--config=redocly.yaml", "openapi.json"],
+                         cwd=workdir, env=env, capture_output=True, text=True, timeout=300)
+    try:
+        return json.loads(run.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"redocly lint gave no JSON report (exit {run.returncode}):\n"
+                    f"{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+
+
+@pytest.mark.parametrize("settings", [{}, {"METRICS_TOKEN": "metrics-token-for-the-lint",
+                                           "API_BASE_URL": "https://api.objectvision.test"}],
+                         ids=["defaults", "metrics-token-and-base-url"])
+def test_the_document_passes_redocly_lint(server, launch, tmp_path, settings):
+    """Redocly's recommended ruleset (tools/openapi-lint/redocly.yaml, where a rule turned off
+    says why): no error and no warning, with the settings that change the document too."""
+    target = launch.server(**settings) if settings else server
+    r = target.get("/openapi.json")
+    assert r.status_code == 200, r.text
+    report = redocly_lint(r.content, tmp_path)
+    findings = [f"{p['severity']} {p['ruleId']} {p['location'][0]['pointer']}: {p['message']}"
+                for p in report["problems"]]
+    totals = report["totals"]
+    assert totals["errors"] == 0 and totals["warnings"] == 0, (
+        f"redocly lint: {totals}\n" + "\n".join(findings))
