@@ -11,6 +11,7 @@
 #include "app/metrics_server.hpp"
 #include "app/runtime.hpp"
 #include "app/scheduled_tasks.hpp"
+#include "app/tracing.hpp"
 #include "mail/sender.hpp"
 #include "obs/logging.hpp"
 
@@ -18,6 +19,7 @@ namespace ov::app {
 
 int run_scheduler(config::Config config) {
   obs::init_logging(config.log_level, config.log_format);
+  TracingGuard tracing(config, "scheduler");
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);

@@ -15,6 +15,7 @@
 #include "app/metrics_server.hpp"
 #include "app/runtime.hpp"
 #include "app/scheduled_tasks.hpp"
+#include "app/tracing.hpp"
 #include "auth/blacklist.hpp"
 #include "auth/jwt.hpp"
 #include "auth/password.hpp"
@@ -72,6 +73,7 @@ api::CacheSettings cache_settings(const config::Config& c) {
 
 int serve(config::Config config) {
   obs::init_logging(config.log_level, config.log_format);
+  TracingGuard tracing(config, "serve");
   if (auto r = config::ensure_jwt_secret(config); !r) {
     spdlog::critical("{}", r.error().message);
     return kExitConfig;

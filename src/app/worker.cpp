@@ -10,6 +10,7 @@
 #include "app/commands.hpp"
 #include "app/metrics_server.hpp"
 #include "app/runtime.hpp"
+#include "app/tracing.hpp"
 #include "obs/logging.hpp"
 #include "worker/worker_pool.hpp"
 
@@ -17,6 +18,7 @@ namespace ov::app {
 
 int run_worker(config::Config config) {
   obs::init_logging(config.log_level, config.log_format);
+  TracingGuard tracing(config, "worker");
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);

@@ -117,6 +117,20 @@ struct Config {
   int inference_slots = 1;       // detections requests wait for (DeepStack) run at once
   int inference_queue_max = 32;  // ...and wait for a slot at most; 503 beyond
 
+  // Tracing, with OpenTelemetry's variables: spans go as OTLP/HTTP JSON to
+  // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces"; empty
+  // (the default, or OTEL_SDK_DISABLED=true, or OTEL_TRACES_EXPORTER=none): off.
+  std::string otel_traces_endpoint;
+  std::vector<std::pair<std::string, std::string>> otel_headers;  // may hold credentials
+  std::string otel_service_name = "objectvision";
+  std::vector<std::pair<std::string, std::string>> otel_resource_attributes;
+  std::string otel_sampler = "parentbased_always_on";
+  double otel_sampler_arg = 1.0;
+  int otel_schedule_delay_ms = 5000;
+  int otel_max_queue_size = 2048;
+  int otel_max_export_batch_size = 512;
+  int otel_export_timeout_ms = 10000;
+
   int effective_serve_workers() const {
     return serve_workers >= 0 ? serve_workers : (scaled() ? 0 : worker_concurrency);
   }

@@ -5,6 +5,15 @@
 namespace ov::config {
 namespace {
 
+// name=value,... with the values masked when they may be credentials.
+std::string pairs(const std::vector<std::pair<std::string, std::string>>& items, bool secret) {
+  std::string out;
+  for (const auto& [name, value] : items) {
+    out += (out.empty() ? "" : ",") + name + "=" + (secret ? std::string("****") : value);
+  }
+  return out;
+}
+
 std::string mask(const std::string& secret) {
   return secret.empty() ? "" : "****";
 }
@@ -119,6 +128,17 @@ std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
       {"INFERENCE_THREADS", std::to_string(c.inference_threads)},
       {"INFERENCE_SLOTS", std::to_string(c.inference_slots)},
       {"INFERENCE_QUEUE_MAX", std::to_string(c.inference_queue_max)},
+      {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+       c.otel_traces_endpoint.empty() ? "(tracing off)" : mask_url(c.otel_traces_endpoint)},
+      {"OTEL_EXPORTER_OTLP_HEADERS", pairs(c.otel_headers, true)},
+      {"OTEL_SERVICE_NAME", c.otel_service_name},
+      {"OTEL_RESOURCE_ATTRIBUTES", pairs(c.otel_resource_attributes, false)},
+      {"OTEL_TRACES_SAMPLER", c.otel_sampler},
+      {"OTEL_TRACES_SAMPLER_ARG", num(c.otel_sampler_arg)},
+      {"OTEL_BSP_SCHEDULE_DELAY", std::to_string(c.otel_schedule_delay_ms)},
+      {"OTEL_BSP_MAX_QUEUE_SIZE", std::to_string(c.otel_max_queue_size)},
+      {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", std::to_string(c.otel_max_export_batch_size)},
+      {"OTEL_EXPORTER_OTLP_TIMEOUT", std::to_string(c.otel_export_timeout_ms)},
   };
 }
 

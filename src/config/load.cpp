@@ -1,6 +1,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -94,6 +95,114 @@ std::vector<std::string> split_list(const std::string& s) {
     start = comma + 1;
   }
   return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// "key1=value1,key2=value2" with percent-encoded values (OTEL_RESOURCE_ATTRIBUTES,
+// OTEL_EXPORTER_OTLP_HEADERS); nullopt when an item has no key or a bad escape.
+std::optional<std::vector<std::pair<std::string, std::string>>> key_value_list(
+    const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& item : split_list(text)) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) return std::nullopt;
+    std::string key = item.substr(0, eq);
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) key.pop_back();
+    std::string raw = item.substr(eq + 1), value;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] != '%') {
+        value += raw[i];
+        continue;
+      }
+      if (i + 2 >= raw.size() || hex_value(raw[i + 1]) < 0 || hex_value(raw[i + 2]) < 0) {
+        return std::nullopt;
+      }
+      value += static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2]));
+      i += 2;
+    }
+    auto b = value.find_first_not_of(" \t");
+    value = b == std::string::npos ? "" : value.substr(b);
+    if (key.empty()) return std::nullopt;
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+// The OTEL_* variables of the tracing exporter (the OpenTelemetry SDK's names and defaults).
+std::optional<Error> read_tracing(const Vars& vars, Reader& r, Config& c) {
+  auto get = [&vars](const char* name) -> std::string {
+    auto it = vars.find(name);
+    return it == vars.end() ? std::string() : it->second;
+  };
+  std::string disabled = get("OTEL_SDK_DISABLED");
+  std::string exporter = get("OTEL_TRACES_EXPORTER");
+  if (!exporter.empty() && exporter != "otlp" && exporter != "none") {
+    return Error{Errc::invalid_argument,
+                 fmt::format("OTEL_TRACES_EXPORTER: expected otlp or none, got '{}'", exporter)};
+  }
+  std::string protocol = get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+  if (protocol.empty()) protocol = get("OTEL_EXPORTER_OTLP_PROTOCOL");
+  if (!protocol.empty() && protocol != "http/json") {
+    return Error{Errc::invalid_argument,
+                 fmt::format("OTEL_EXPORTER_OTLP_PROTOCOL: only http/json is supported, got '{}' "
+                             "(an OpenTelemetry Collector takes it on port 4318)",
+                             protocol)};
+  }
+  std::string endpoint = get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");  // used as it is
+  if (endpoint.empty()) {
+    endpoint = get("OTEL_EXPORTER_OTLP_ENDPOINT");  // the base: the signal's path is added
+    if (!endpoint.empty()) {
+      while (endpoint.ends_with('/')) endpoint.pop_back();
+      endpoint += "/v1/traces";
+    }
+  }
+  if (!endpoint.empty() && !endpoint.starts_with("http://") && !endpoint.starts_with("https://")) {
+    return Error{Errc::invalid_argument,
+                 fmt::format("OTEL_EXPORTER_OTLP_ENDPOINT: expected an http:// or https:// URL, "
+                             "got '{}'",
+                             endpoint)};
+  }
+  const bool off = disabled == "true" || exporter == "none";
+  c.otel_traces_endpoint = off ? std::string() : endpoint;
+  for (const char* name : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"}) {
+    auto headers = key_value_list(get(name));
+    if (!headers) {
+      return Error{Errc::invalid_argument,
+                   fmt::format("{}: expected name=value pairs separated by commas", name)};
+    }
+    for (auto& h : *headers) c.otel_headers.push_back(std::move(h));
+  }
+  auto resource = key_value_list(get("OTEL_RESOURCE_ATTRIBUTES"));
+  if (!resource) {
+    return Error{Errc::invalid_argument,
+                 "OTEL_RESOURCE_ATTRIBUTES: expected key=value pairs separated by commas"};
+  }
+  c.otel_resource_attributes = std::move(*resource);
+  // OTEL_SERVICE_NAME, else service.name from the resource attributes, else objectvision.
+  std::string service;
+  r.str("OTEL_SERVICE_NAME", service);
+  for (const auto& [key, value] : c.otel_resource_attributes) {
+    if (service.empty() && key == "service.name") service = value;
+  }
+  c.otel_service_name = service.empty() ? "objectvision" : service;
+  r.choice("OTEL_TRACES_SAMPLER", c.otel_sampler,
+           {"always_on", "always_off", "traceidratio", "parentbased_always_on",
+            "parentbased_always_off", "parentbased_traceidratio"});
+  if (c.otel_sampler.ends_with("traceidratio")) {
+    r.number("OTEL_TRACES_SAMPLER_ARG", c.otel_sampler_arg, 0.0, 1.0);
+  }
+  r.integer("OTEL_BSP_SCHEDULE_DELAY", c.otel_schedule_delay_ms, 1, 3'600'000);
+  r.integer("OTEL_BSP_MAX_QUEUE_SIZE", c.otel_max_queue_size, 1, 10'000'000);
+  r.integer("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", c.otel_max_export_batch_size, 1, 10'000'000);
+  r.integer("OTEL_EXPORTER_OTLP_TIMEOUT", c.otel_export_timeout_ms, 1, 3'600'000);
+  r.integer("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", c.otel_export_timeout_ms, 1, 3'600'000);
+  return std::nullopt;
 }
 
 std::string percent_encode(const std::string& v) {
@@ -216,6 +325,7 @@ Result<Config> load(const Vars& vars) {
   r.integer("INFERENCE_THREADS", c.inference_threads, 0, 256);
   r.integer("INFERENCE_SLOTS", c.inference_slots, 1, 256);
   r.integer("INFERENCE_QUEUE_MAX", c.inference_queue_max, 0, 100'000);
+  if (auto bad = read_tracing(vars, r, c)) return *bad;
   if (r.error()) return *r.error();
 
   if (c.jwt_algorithm != "HS256") {

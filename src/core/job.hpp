@@ -30,6 +30,10 @@ struct Job {
   std::optional<std::string> error;
   int image_count = 0;
   int processed_count = 0;
+  // The W3C trace context of the request that submitted it (empty: not traced); the worker's
+  // spans continue it.
+  std::string trace_parent;
+  std::string trace_state;
 };
 
 struct JobImage {

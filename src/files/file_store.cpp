@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/ids.hpp"
+#include "obs/trace.hpp"
 
 namespace ov::files {
 namespace fs = std::filesystem;
@@ -63,7 +64,29 @@ std::optional<std::string> FileStore::path(const std::string& key) const {
   return root_ + "/" + key;
 }
 
+// Each read and write is a span of the trace it serves (a request's upload, a job's images).
 Result<void> FileStore::write(const std::string& key, std::string_view data) {
+  obs::ScopedSpan span("storage.write");
+  span->set("objectvision.file.key", key);
+  span->set("objectvision.file.bytes", static_cast<std::int64_t>(data.size()));
+  auto written = write_durably(key, data);
+  if (!written) span->fail(written.error().message);
+  return written;
+}
+
+Result<std::string> FileStore::read(const std::string& key) const {
+  obs::ScopedSpan span("storage.read");
+  span->set("objectvision.file.key", key);
+  auto bytes = read_whole(key);
+  if (bytes) {
+    span->set("objectvision.file.bytes", static_cast<std::int64_t>(bytes.value().size()));
+  } else {
+    span->fail(bytes.error().message);
+  }
+  return bytes;
+}
+
+Result<void> FileStore::write_durably(const std::string& key, std::string_view data) {
   auto target = path(key);
   if (!target) return Error{Errc::invalid_argument, "bad file key"};
   const fs::path dir = fs::path(*target).parent_path();
@@ -102,7 +125,7 @@ Result<void> FileStore::write(const std::string& key, std::span<const std::uint8
   return write(key, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
 }
 
-Result<std::string> FileStore::read(const std::string& key) const {
+Result<std::string> FileStore::read_whole(const std::string& key) const {
   auto p = path(key);
   if (!p) return Error{Errc::not_found, "no such file"};
   std::ifstream in(*p, std::ios::binary);

@@ -31,6 +31,8 @@ class FileStore {
   void remove_detection(std::string_view detection_id);
 
  private:
+  Result<void> write_durably(const std::string& key, std::string_view data);
+  Result<std::string> read_whole(const std::string& key) const;
   std::string root_;
 };
 

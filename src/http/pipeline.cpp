@@ -6,6 +6,7 @@
 
 #include "obs/logging.hpp"
 #include "obs/metrics.hpp"
+#include "obs/trace.hpp"
 
 namespace ov::http {
 namespace {
@@ -45,6 +46,46 @@ class RequestIdScope {
   RequestIdScope& operator=(const RequestIdScope&) = delete;
 };
 
+// The request id and the request's span, for the scope of one phase: log lines carry both, and
+// the spans started under it (database calls, a job's submission) are its children.
+class RequestScope {
+ public:
+  explicit RequestScope(const Admission& a)
+      : id_(a.request_id),
+        span_(a.span ? a.span->context() : obs::SpanContext{}, a.span && a.span->recording()) {}
+
+ private:
+  RequestIdScope id_;
+  obs::SpanScope span_;
+};
+
+// The server span of a request: a child of the caller's traceparent when it sent a valid one.
+std::shared_ptr<obs::Span> request_span(const Request& head) {
+  std::optional<obs::SpanContext> caller;
+  if (auto header = head.headers.get("traceparent")) {
+    caller = obs::parse_traceparent(*header, head.headers.get("tracestate").value_or(""));
+  }
+  obs::Span span =
+      obs::Span::start(head.method, obs::SpanKind::server, caller ? &*caller : nullptr);
+  if (!span.context().valid()) return nullptr;
+  return std::make_shared<obs::Span>(std::move(span));
+}
+
+// Names the span after the route template and ends it with what the answer was.
+void end_request_span(obs::Span& span, const Request& request, const Route* route,
+                      const Principal* principal, const std::string& request_id, int status) {
+  if (!span.recording()) return;
+  span.rename(route ? request.method + " " + route->path : request.method);
+  span.set("http.request.method", request.method);
+  span.set("url.path", request.path);
+  if (route) span.set("http.route", route->path);
+  span.set("http.response.status_code", status);
+  span.set("client.address", request.client_ip);
+  span.set("objectvision.request_id", request_id);
+  if (principal) span.set("enduser.id", principal->user.id);
+  if (status >= 500) span.fail("HTTP " + std::to_string(status));
+  span.end();
+}
 // objectvision_http_requests_total and _duration_seconds, by route template (never the raw
 // path: the number of series stays bounded), method and status. Each thread remembers the
 // children it used, by the addresses of the route's template and the method's label (both
@@ -166,20 +207,28 @@ std::optional<Admission> Pipeline::decide(const Request& head, bool fast) const 
   Admission a;
   a.start = Clock::now();
   a.request_id = resolve_request_id(head);
-  RequestIdScope scope(a.request_id);
+  a.span = request_span(head);
+  RequestScope scope(a);
+  // A fast attempt that gives up leaves no span: the blocking attempt makes its own.
+  auto give_up = [&a] {
+    if (a.span) a.span->abandon();
+  };
   std::optional<Response> decided;
   try {
     decided = check(head, a, fast);
   } catch (const Blocked&) {
+    give_up();
     return std::nullopt;
   } catch (const RateLimitMiddleware::WouldBlock&) {
+    give_up();
     return std::nullopt;
   } catch (...) {
     decided = current_exception_response();
   }
   if (decided) {
     double seconds = std::chrono::duration<double>(Clock::now() - a.start).count();
-    finish(head, a.request_id, a.principal ? &*a.principal : nullptr, a.route, *decided, seconds);
+    finish(head, a.request_id, a.principal ? &*a.principal : nullptr, a.route, a.span.get(),
+           *decided, seconds);
     a.rejection = std::move(decided);
   }
   return a;
@@ -194,7 +243,7 @@ std::optional<Admission> Pipeline::admit_fast(const Request& head) const {
 }
 
 Response Pipeline::call(const Request& request, Admission& a, const Handler& handler) const {
-  RequestIdScope scope(a.request_id);
+  RequestScope scope(a);
   Context ctx{request, a.params, a.request_id, a.principal};
   Response response = guarded([&] { return handler(ctx); });
   if (!response.later) finish_late(request, a, response);
@@ -207,7 +256,7 @@ Response Pipeline::run(const Request& request, Admission& a) const {
 
 std::optional<Response> Pipeline::run_fast(const Request& request, Admission& a) const {
   if (!a.route->fast) return std::nullopt;
-  RequestIdScope scope(a.request_id);
+  RequestScope scope(a);
   Context ctx{request, a.params, a.request_id, a.principal};
   std::optional<Response> response;
   try {
@@ -220,9 +269,10 @@ std::optional<Response> Pipeline::run_fast(const Request& request, Admission& a)
 }
 
 void Pipeline::finish_late(const Request& request, const Admission& a, Response& response) const {
-  RequestIdScope scope(a.request_id);
+  RequestScope scope(a);
   double seconds = std::chrono::duration<double>(Clock::now() - a.start).count();
-  finish(request, a.request_id, a.principal ? &*a.principal : nullptr, a.route, response, seconds);
+  finish(request, a.request_id, a.principal ? &*a.principal : nullptr, a.route, a.span.get(),
+         response, seconds);
 }
 
 Response Pipeline::handle(const Request& request) const {
@@ -232,14 +282,16 @@ Response Pipeline::handle(const Request& request) const {
 }
 
 void Pipeline::finish_rejected(const Request& request, Response& response) const {
-  std::string id = resolve_request_id(request);
-  RequestIdScope scope(id);
-  finish(request, id, nullptr, nullptr, response, 0.0);
+  Admission a;
+  a.request_id = resolve_request_id(request);
+  a.span = request_span(request);
+  RequestScope scope(a);
+  finish(request, a.request_id, nullptr, nullptr, a.span.get(), response, 0.0);
 }
 
 void Pipeline::finish(const Request& request, const std::string& request_id,
-                      const Principal* principal, const Route* route, Response& response,
-                      double seconds) const {
+                      const Principal* principal, const Route* route, obs::Span* span,
+                      Response& response, double seconds) const {
   cors_.decorate(request, response);
   add_security_headers(request, response);
   maybe_gzip(request, response);
@@ -251,6 +303,7 @@ void Pipeline::finish(const Request& request, const std::string& request_id,
                    request.path, response.status, seconds * 1000.0,
                    principal ? std::string_view(principal->user.id) : std::string_view(),
                    request.client_ip});
+  if (span) end_request_span(*span, request, route, principal, request_id, response.status);
 }
 
 }  // namespace ov::http

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@
 #include "core/error.hpp"
 #include "http/middleware.hpp"
 #include "http/router.hpp"
+
+namespace ov::obs {
+class Span;
+}
 
 namespace ov::http {
 
@@ -37,6 +42,9 @@ struct Authenticator {
 struct Admission {
   std::chrono::steady_clock::time_point start;
   std::string request_id;
+  // The request's server span (continuing the caller's traceparent), current while its
+  // phases run; null when there is no trace. Ended with the answer.
+  std::shared_ptr<obs::Span> span;
   const Route* route = nullptr;
   std::map<std::string, std::string> params;
   std::optional<Principal> principal;
@@ -73,7 +81,7 @@ class Pipeline {
 
  private:
   void finish(const Request& request, const std::string& request_id, const Principal* principal,
-              const Route* route, Response& response, double seconds) const;
+              const Route* route, obs::Span* span, Response& response, double seconds) const;
   // Everything before the handler; `fast`: never block (nullopt when it would have to).
   std::optional<Response> check(const Request& request, Admission& admission, bool fast) const;
   std::optional<Admission> decide(const Request& head, bool fast) const;

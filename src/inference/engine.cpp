@@ -8,6 +8,7 @@
 #include "inference/model.hpp"
 #include "inference/model_repository.hpp"
 #include "inference/pipeline.hpp"
+#include "obs/trace.hpp"
 
 namespace ov::inference {
 
@@ -91,6 +92,8 @@ Result<DetectionResult> Engine::detect(std::span<const std::uint8_t> encoded_ima
   }
   // run_pipeline turns allocation failures into errors naming its stage; this is the net
   // under it: no exception leaves the engine, a failure fails this image only.
+  obs::ScopedSpan span("detect");
+  span->set("objectvision.model", model->info().name);
   const auto started = std::chrono::steady_clock::now();
   auto result = [&]() -> Result<DetectionResult> {
     try {
@@ -106,6 +109,12 @@ Result<DetectionResult> Engine::detect(std::span<const std::uint8_t> encoded_ima
     metrics.request->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     (result ? metrics.success : metrics.failure)->add();
+  }
+  if (result) {
+    span->set("objectvision.detections",
+              static_cast<std::int64_t>(result.value().detections.size()));
+  } else {
+    span->fail(result.error().message);
   }
   return result;
 }

@@ -16,6 +16,7 @@
 #include "inference/options.hpp"
 #include "inference/tile_batches.hpp"
 #include "inference/tiling.hpp"
+#include "obs/trace.hpp"
 
 namespace ov::inference {
 namespace {
@@ -88,8 +89,13 @@ Result<DetectionResult> detect(const Model& model, const EngineSettings& setting
 
   stage = fmt::format("decoding the {}x{} {} image", header->width, header->height,
                       to_string(header->format));
+  std::optional<obs::ScopedSpan> span;
+  span.emplace("image.decode");
+  (*span)->set("objectvision.image.width", header->width);
+  (*span)->set("objectvision.image.height", header->height);
   auto decoded = decode_checked(encoded, header.value(), settings.max_pixels);
   if (!decoded) return decoded.error();
+  span.reset();
   cv::Mat& image = decoded.value();
   const ModelSpec& spec = model.spec();
 
@@ -109,8 +115,11 @@ Result<DetectionResult> detect(const Model& model, const EngineSettings& setting
   };
   TileRun run{batch, DecodeParams{params->confidence, params->allowed}, checkpoint, &ticket,
               &result.inference_ms};
+  span.emplace("inference");
+  (*span)->set("objectvision.tiles", static_cast<std::int64_t>(regions.size()));
   auto found = detect_regions(model, image, regions, run);
   if (!found) return found.error();
+  span.reset();
   std::vector<Candidate>& all = found.value();
   constexpr std::size_t kMaxNms = 30000;  // Ultralytics' cap on boxes into NMS
   if (all.size() > kMaxNms) {
@@ -136,6 +145,7 @@ Result<DetectionResult> detect(const Model& model, const EngineSettings& setting
   }
   if (options.annotate) {
     stage = fmt::format("annotating the {}x{} image", image.cols, image.rows);
+    obs::ScopedSpan annotating("image.annotate");
     draw_detections(image, result.detections);
     auto bytes = encode_image(image, *options.annotate, options.annotate_quality);
     if (!bytes) return bytes.error();

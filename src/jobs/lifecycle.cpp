@@ -6,6 +6,7 @@
 #include "events/bus.hpp"
 #include "files/file_store.hpp"
 #include "obs/metrics.hpp"
+#include "obs/trace.hpp"
 #include "queue/job_queue.hpp"
 #include "storage/database.hpp"
 
@@ -84,11 +85,19 @@ Result<Job> Lifecycle::submit(const NewJob& request) {
     return Error{Errc::rate_limited,
                  "Too many jobs in flight for this user; wait for some to finish"};
   }
+  // The producer span of the job: the worker's span is its child, in the same trace.
+  obs::ScopedSpan span("job.submit", obs::SpanKind::producer);
   Job job;
   job.id = new_uuid();
   job.user_id = request.user_id;
   job.name = request.name;
   job.params_json = to_json(request.params);
+  if (const obs::SpanContext* trace = obs::current_span()) {
+    job.trace_parent = trace->traceparent();
+    job.trace_state = trace->trace_state;
+  }
+  span->set("objectvision.job.id", job.id);
+  span->set("objectvision.job.images", static_cast<std::int64_t>(request.images.size()));
   std::vector<JobImage> images;
   for (const auto& img : request.images) {
     JobImage row;

@@ -7,6 +7,7 @@
 
 #include "core/ids.hpp"
 #include "obs/metrics.hpp"
+#include "obs/trace.hpp"
 #include "render.hpp"
 #include "storage/mail.hpp"
 
@@ -67,6 +68,10 @@ void Mailer::send(const char* kind, const User& user, Data& data) {
   m.subject = std::move(rendered->subject);
   m.text_body = std::move(rendered->text);
   m.html_body = std::move(rendered->html);
+  if (const obs::SpanContext* trace = obs::current_span()) {  // sending continues this trace
+    m.trace_parent = trace->traceparent();
+    m.trace_state = trace->trace_state;
+  }
   if (auto stored = repo_.enqueue(m, now_ms()); !stored) {
     count_not_queued(kind);
     spdlog::error("mail {} to {} not queued: {}", kind, user.email, stored.error().message);

@@ -7,6 +7,7 @@
 
 #include "core/ids.hpp"
 #include "obs/metrics.hpp"
+#include "obs/trace.hpp"
 #include "storage/mail.hpp"
 
 namespace ov::mail {
@@ -78,9 +79,17 @@ bool Sender::send_one() {
   }
   if (!claimed.value()) return false;
   const storage::OutgoingMail& m = *claimed.value();
+  // Sending continues the trace of what caused the mail (a signup, a job); log lines name it.
+  const auto cause = obs::parse_traceparent(m.trace_parent, m.trace_state);
+  obs::Span span = obs::Span::start("email.send", obs::SpanKind::client, cause ? &*cause : nullptr);
+  obs::SpanScope in_span(span);
+  span.set("objectvision.mail.id", m.id);
+  span.set("objectvision.mail.kind", m.kind);
+  span.set("objectvision.mail.attempt", m.attempts);
   Envelope e{settings_.from, Address{m.recipient, m.recipient_name}, m.subject,
              m.id + "@" + domain_of(settings_.from.email), now};
   auto sent = transport_->send(e, m.text_body, m.html_body);
+  if (!sent) span.fail(sent.error().message);
   if (sent) {
     count(m.kind, "sent");
     spdlog::info("mail {} ({}) sent to {}", m.id, m.kind, m.recipient);

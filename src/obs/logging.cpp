@@ -3,6 +3,7 @@
 #include "core/text.hpp"
 #include "obs/line_writer.hpp"
 #include "obs/metrics.hpp"
+#include "obs/trace.hpp"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
@@ -27,16 +28,24 @@ class JsonMessageFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
-// %& : ,"request_id":"..." when a request is being handled on this thread.
+// %& : ,"request_id":"..." when a request is being handled on this thread, and
+// ,"trace_id":"...","span_id":"..." when a span is current (a request, a job, a mail).
 class RequestIdFlag final : public spdlog::custom_flag_formatter {
  public:
   explicit RequestIdFlag(bool json) : json_(json) {}
   void format(const spdlog::details::log_msg&, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    if (t_request_id.empty()) return;
-    std::string s = json_ ? fmt::format(",\"request_id\":\"{}\"", json_escape(t_request_id))
-                          : fmt::format(" [{}]", t_request_id);
-    dest.append(s.data(), s.data() + s.size());
+    std::string s;
+    if (!t_request_id.empty()) {
+      s = json_ ? fmt::format(",\"request_id\":\"{}\"", json_escape(t_request_id))
+                : fmt::format(" [{}]", t_request_id);
+    }
+    if (const SpanContext* span = current_span()) {
+      s += json_ ? fmt::format(",\"trace_id\":\"{}\",\"span_id\":\"{}\"", span->trace_id_hex(),
+                               span->span_id_hex())
+                 : fmt::format(" trace={}", span->trace_id_hex());
+    }
+    if (!s.empty()) dest.append(s.data(), s.data() + s.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<RequestIdFlag>(json_);

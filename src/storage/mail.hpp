@@ -20,6 +20,9 @@ struct OutgoingMail {
   std::string text_body;
   std::string html_body;
   int attempts = 0;  // including the one this claim starts
+  // The W3C trace context of what caused it (empty: not traced); sending it continues it.
+  std::string trace_parent;
+  std::string trace_state;
 };
 
 struct MailCounts {

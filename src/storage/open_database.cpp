@@ -8,6 +8,7 @@
 #include "storage/database.hpp"
 #include "storage/postgres/connection.hpp"
 #include "storage/sql/sql_database.hpp"
+#include "storage/sql/traced_connection.hpp"
 #include "storage/sqlite/connection.hpp"
 
 namespace ov::storage {
@@ -43,8 +44,12 @@ Result<std::unique_ptr<Database>> open_sqlite(const std::string& path, const DbC
   // Every connection to ":memory:" is a database of its own: keep to one.
   int size = in_memory ? 1 : std::clamp(config.pool_size, 1, kSqliteMaxConnections);
   auto pool = std::make_unique<sql::Pool>(
-      [path, busy_ms] { return sqlite::open_connection(path, busy_ms); }, size,
-      std::chrono::seconds(config.acquire_timeout_s));
+      [path, busy_ms]() -> Result<std::unique_ptr<sql::Connection>> {
+        auto conn = sqlite::open_connection(path, busy_ms);
+        if (!conn) return conn.error();
+        return sql::traced(std::move(conn.value()), "sqlite");
+      },
+      size, std::chrono::seconds(config.acquire_timeout_s));
   return finish(sql::Dialect(sql::Dialect::Kind::sqlite), std::move(pool), "sqlite");
 }
 
@@ -52,8 +57,12 @@ Result<std::unique_ptr<Database>> open_postgres(const DbConfig& config) {
   std::string url = config.url;
   int timeout = std::max(config.connect_timeout_s, 1);
   auto pool = std::make_unique<sql::Pool>(
-      [url, timeout] { return postgres::open_connection(url, timeout); }, config.pool_size,
-      std::chrono::seconds(config.acquire_timeout_s));
+      [url, timeout]() -> Result<std::unique_ptr<sql::Connection>> {
+        auto conn = postgres::open_connection(url, timeout);
+        if (!conn) return conn.error();
+        return sql::traced(std::move(conn.value()), "postgresql");
+      },
+      config.pool_size, std::chrono::seconds(config.acquire_timeout_s));
   return finish(sql::Dialect(sql::Dialect::Kind::postgres), std::move(pool), "postgres");
 }
 

@@ -7,6 +7,7 @@
 #include "files/file_store.hpp"
 #include "inference/engine.hpp"
 #include "jobs/lifecycle.hpp"
+#include "obs/trace.hpp"
 
 namespace ov::worker {
 namespace {
@@ -62,10 +63,28 @@ JobProcessor::JobProcessor(jobs::Lifecycle& lifecycle, const inference::Engine& 
 ProcessResult JobProcessor::process(const std::string& id,
                                     const std::function<bool()>& keep_going) {
   try {
+    const auto claimed_at = std::chrono::system_clock::now();
     auto started = lifecycle_.start(id);
     if (!started) return {Outcome::retry, started.error().message};
     if (!started.value()) return {};  // cancelled, finished or deleted meanwhile
     jobs::RunningJob& run = *started.value();
+    // The job continues the trace of the request that submitted it: its wait in the queue, then
+    // its run, with every database call, file and inference under it.
+    const auto submitter = obs::parse_traceparent(run.job.trace_parent, run.job.trace_state);
+    if (submitter) {
+      const std::chrono::system_clock::time_point submitted{
+          std::chrono::milliseconds(run.job.created_at_ms)};
+      obs::Span queued = obs::Span::start("job.queued", obs::SpanKind::internal, &*submitter,
+                                          std::min(submitted, claimed_at));
+      queued.set("objectvision.job.id", id);
+      queued.end(claimed_at);
+    }
+    obs::Span job_span = obs::Span::start("job.run", obs::SpanKind::consumer,
+                                          submitter ? &*submitter : nullptr, claimed_at);
+    obs::SpanScope in_job(job_span);
+    job_span.set("objectvision.job.id", id);
+    job_span.set("objectvision.job.images", static_cast<std::int64_t>(run.images.size()));
+    job_span.set("objectvision.job.fence", run.fence);
     auto options = jobs::detect_options(run.params);
     options.deadline = run.deadline;  // the engine also stops between tiles once it passes
     options.stop = [&keep_going] { return !keep_going(); };
@@ -74,9 +93,13 @@ ProcessResult JobProcessor::process(const std::string& id,
       if (img.processed) continue;
       if (!keep_going()) return {Outcome::retry, "lease lost or job cancelled"};
       if (std::chrono::steady_clock::now() >= run.deadline) {
+        job_span.fail("Job timed out");
         (void)lifecycle_.fail(id, "Job timed out");
         return {};
       }
+      obs::ScopedSpan image_span("job.image");
+      image_span->set("objectvision.image.id", img.id);
+      image_span->set("objectvision.image.position", img.position);
       jobs::ImageWork work;
       auto bytes = files_.read(img.original_path);
       if (!bytes) {
@@ -92,6 +115,8 @@ ProcessResult JobProcessor::process(const std::string& id,
         } else if (result.error().code == Errc::timeout) {
           // The image stopped half-way: it fails with the reason, and so does the job.
           work.error = result.error().message;
+          image_span->fail(*work.error);
+          job_span.fail("Job timed out");
           (void)lifecycle_.record_image(run, img, std::move(work));
           (void)lifecycle_.fail(id, "Job timed out");
           return {};
@@ -101,6 +126,8 @@ ProcessResult JobProcessor::process(const std::string& id,
           work.error = result.error().message;
         }
       }
+      if (work.error) image_span->fail(*work.error);
+      image_span->set("objectvision.image.objects", static_cast<std::int64_t>(work.objects.size()));
       auto recorded = lifecycle_.record_image(run, img, std::move(work));
       if (!recorded) return {Outcome::retry, recorded.error().message};
       if (recorded.value() == jobs::Recorded::stale) return {};  // not this worker's any more

@@ -17,7 +17,8 @@ SqlJobRepository::SqlJobRepository(Pool& pool, Dialect d)
   const bool pg = d.kind() == Dialect::Kind::postgres;
   insert_job_ = fmt::format(
       "INSERT INTO detections (id, user_id, name, status, params, created_at, updated_at, "
-      "image_count, processed_count) VALUES ($1, $2, $3, 'queued', {0}, {1}, {1}, $6, 0)",
+      "image_count, processed_count, trace_parent, trace_state) "
+      "VALUES ($1, $2, $3, 'queued', {0}, {1}, {1}, $6, 0, $7, $8)",
       pg ? "CAST($4 AS jsonb)" : "$4", d.time_param(5));
   insert_image_ =
       "INSERT INTO detection_images (id, detection_id, position, filename, original_path, "
@@ -134,8 +135,11 @@ Result<JobWithImages> SqlJobRepository::create(const Job& job, const std::vector
   }
   auto done = pool_.with([&](Connection& c) {
     return in_transaction(c, dialect_, [&]() -> Result<bool> {
-      auto inserted = c.query(insert_job_, {x.id, x.user_id, x.name, x.params_json, x.created_at_ms,
-                                            std::int64_t{x.image_count}});
+      auto text_or_null = [](const std::string& v) { return v.empty() ? Value{Null{}} : Value{v}; };
+      auto inserted =
+          c.query(insert_job_, {x.id, x.user_id, x.name, x.params_json, x.created_at_ms,
+                                std::int64_t{x.image_count}, text_or_null(x.trace_parent),
+                                text_or_null(x.trace_state)});
       if (!inserted) return inserted.error();
       for (const auto& img : out.images) {
         auto row = c.query(insert_image_, {img.id, img.job_id, std::int64_t{img.position},

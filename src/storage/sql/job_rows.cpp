@@ -17,7 +17,7 @@ std::string job_columns(const Dialect& d) {
   std::string params = d.kind() == Dialect::Kind::postgres ? "CAST(d.params AS TEXT)" : "d.params";
   return fmt::format(
       "d.id, d.user_id, d.name, d.status, {}, {}, {}, {}, {}, d.error, d.image_count, "
-      "d.processed_count",
+      "d.processed_count, d.trace_parent, d.trace_state",
       params, d.time_column("d.created_at"), d.time_column("d.updated_at"),
       d.time_column("d.started_at"), d.time_column("d.finished_at"));
 }
@@ -36,6 +36,8 @@ Job read_job(const Row& row) {
   x.error = row.optional_text(9);
   x.image_count = static_cast<int>(row.integer(10));
   x.processed_count = static_cast<int>(row.integer(11));
+  x.trace_parent = row.text(12);
+  x.trace_state = row.text(13);
   return x;
 }
 

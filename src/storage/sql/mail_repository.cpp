@@ -10,7 +10,8 @@ SqlMailRepository::SqlMailRepository(Pool& pool, Dialect d) : pool_(pool) {
   const bool pg = d.kind() == Dialect::Kind::postgres;
   insert_ = fmt::format(
       "INSERT INTO mail_outbox (id, kind, recipient, recipient_name, subject, text_body, "
-      "html_body, available_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, {0}, {0})",
+      "html_body, available_at, created_at, trace_parent, trace_state) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, {0}, {0}, $9, $10)",
       d.time_param(8));
   claim_ = fmt::format(
       "UPDATE mail_outbox SET status = 'sending', attempts = attempts + 1, locked_by = $1, "
@@ -18,7 +19,8 @@ SqlMailRepository::SqlMailRepository(Pool& pool, Dialect d) : pool_(pool) {
       "WHERE (status = 'pending' AND available_at <= {0}) "
       "OR (status = 'sending' AND locked_until < {0}) "
       "ORDER BY available_at, {2} LIMIT 1{3}) "
-      "RETURNING id, kind, recipient, recipient_name, subject, text_body, html_body, attempts",
+      "RETURNING id, kind, recipient, recipient_name, subject, text_body, html_body, attempts, "
+      "trace_parent, trace_state",
       d.time_param(2), d.time_param(3), pg ? "seq" : "rowid", pg ? " FOR UPDATE SKIP LOCKED" : "");
   sent_ = fmt::format(
       "UPDATE mail_outbox SET status = 'sent', sent_at = {}, locked_by = NULL, "
@@ -44,8 +46,10 @@ Result<void> SqlMailRepository::run(const std::string& sql, const Params& params
 
 Result<void> SqlMailRepository::enqueue(OutgoingMail& m, std::int64_t now_ms) {
   if (m.id.empty()) m.id = new_uuid();
-  return run(insert_, {m.id, m.kind, m.recipient, m.recipient_name, m.subject, m.text_body,
-                       m.html_body, now_ms});
+  auto text_or_null = [](const std::string& v) { return v.empty() ? Value{Null{}} : Value{v}; };
+  return run(insert_,
+             {m.id, m.kind, m.recipient, m.recipient_name, m.subject, m.text_body, m.html_body,
+              now_ms, text_or_null(m.trace_parent), text_or_null(m.trace_state)});
 }
 
 Result<std::optional<OutgoingMail>> SqlMailRepository::claim(const std::string& holder,
@@ -58,7 +62,8 @@ Result<std::optional<OutgoingMail>> SqlMailRepository::claim(const std::string& 
   if (rows.value().rows.empty()) return std::optional<OutgoingMail>();
   const Row& r = rows.value().rows.front();
   OutgoingMail m{r.text(0), r.text(1), r.text(2), r.text(3),
-                 r.text(4), r.text(5), r.text(6), static_cast<int>(r.integer(7))};
+                 r.text(4), r.text(5), r.text(6), static_cast<int>(r.integer(7)),
+                 r.text(8), r.text(9)};
   return std::optional<OutgoingMail>(std::move(m));
 }
 

@@ -132,5 +132,70 @@ TEST(Config, DescribeMasksSecrets) {
   EXPECT_NE(all.find("DATABASE_URL=postgresql://ov:****@db:5432/ov"), std::string::npos);
 }
 
+TEST(Config, TracingIsOffUntilAnEndpointIsGiven) {
+  auto c = load_from({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->otel_traces_endpoint, "");
+  EXPECT_EQ(c->otel_service_name, "objectvision");
+  EXPECT_EQ(c->otel_sampler, "parentbased_always_on");
+}
+
+TEST(Config, TheOtlpBaseEndpointGetsTheTracesPathAndTheSignalsEndpointIsUsedAsItIs) {
+  auto base = load_from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"}});
+  ASSERT_TRUE(base.ok());
+  EXPECT_EQ(base->otel_traces_endpoint, "http://collector:4318/v1/traces");
+  auto own = load_from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"},
+                        {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://x.example/otlp/spans"}});
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->otel_traces_endpoint, "https://x.example/otlp/spans");
+  for (auto off : {std::pair<std::string, std::string>{"OTEL_SDK_DISABLED", "true"},
+                   std::pair<std::string, std::string>{"OTEL_TRACES_EXPORTER", "none"}}) {
+    auto c = load_from({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"}, off});
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->otel_traces_endpoint, "") << off.first;
+  }
+}
+
+TEST(Config, OtelListsArePercentDecodedPairs) {
+  auto c =
+      load_from({{"OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%20b, x-tenant=7"},
+                 {"OTEL_RESOURCE_ATTRIBUTES", "service.name=cams,deployment.environment=prod"}});
+  ASSERT_TRUE(c.ok());
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(c->otel_headers, (Pairs{{"api-key", "a b"}, {"x-tenant", "7"}}));
+  EXPECT_EQ(c->otel_resource_attributes,
+            (Pairs{{"service.name", "cams"}, {"deployment.environment", "prod"}}));
+  EXPECT_EQ(c->otel_service_name, "cams") << "from the resource when OTEL_SERVICE_NAME is unset";
+  auto named =
+      load_from({{"OTEL_SERVICE_NAME", "api"}, {"OTEL_RESOURCE_ATTRIBUTES", "service.name=cams"}});
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->otel_service_name, "api") << "OTEL_SERVICE_NAME wins";
+  auto all = describe(*c);
+  for (const auto& [name, value] : all) {
+    if (name == "OTEL_EXPORTER_OTLP_HEADERS") {
+      EXPECT_EQ(value, "api-key=****,x-tenant=****");
+    }
+  }
+}
+
+TEST(Config, BadTracingSettingsNameTheVariable) {
+  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"},
+           {"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"},
+           {"OTEL_TRACES_EXPORTER", "zipkin"},
+           {"OTEL_TRACES_SAMPLER", "sometimes"},
+           {"OTEL_EXPORTER_OTLP_HEADERS", "=novalue"},
+           {"OTEL_EXPORTER_OTLP_HEADERS", "a=%zz"},
+           {"OTEL_RESOURCE_ATTRIBUTES", "justakey"},
+           {"OTEL_BSP_MAX_QUEUE_SIZE", "0"}}) {
+    auto c = load_from({{name, value}});
+    ASSERT_FALSE(c.ok()) << name << "=" << value;
+    EXPECT_NE(c.error().message.find(name.substr(0, 19)), std::string::npos) << c.error().message;
+  }
+  auto ratio =
+      load_from({{"OTEL_TRACES_SAMPLER", "traceidratio"}, {"OTEL_TRACES_SAMPLER_ARG", "2"}});
+  EXPECT_FALSE(ratio.ok());
+}
+
 }  // namespace
 }  // namespace ov::config
