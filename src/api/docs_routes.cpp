@@ -44,7 +44,9 @@ json::array path_parameters(const std::string& path) {
   return params;
 }
 
-std::string build_openapi(const http::Router& router, const config::Config& config) {
+}  // namespace
+
+std::string openapi_document(const http::Router& router, const config::Config& config) {
   json::object paths;
   for (const auto& r : router.routes()) {
     json::object op{{"summary", r->doc.summary}, {"operationId", operation_id(*r)}};
@@ -127,6 +129,8 @@ std::string build_openapi(const http::Router& router, const config::Config& conf
       json::array{json::object{{"url", config.api_base_url.empty() ? "/" : config.api_base_url}}};
   return json::serialize(doc);
 }
+
+namespace {
 
 constexpr const char* kJs = "application/javascript; charset=utf-8";
 constexpr const char* kCss = "text/css; charset=utf-8";
@@ -233,7 +237,7 @@ void register_docs_routes(http::Router& router, Services& s) {
                            http::RouteDoc{"This OpenAPI document", "docs", "", ""},
                            [&router, &s, cache](http::Context&) {
                              std::call_once(cache->first, [&] {
-                               cache->second = build_openapi(router, s.config);
+                               cache->second = openapi_document(router, s.config);
                              });
                              auto r = http::Response::json(200, cache->second);
                              r.headers.set("Cache-Control", "public, max-age=60");

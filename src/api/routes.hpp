@@ -1,5 +1,7 @@
 #pragma once
 // Route registration, one function per resource file.
+#include <string>
+
 #include "api/services.hpp"
 #include "http/router.hpp"
 
@@ -20,5 +22,9 @@ void register_user_routes(http::Router& router, Services& s);
 // /openapi.json from the route table (call last: it documents what is registered before it).
 void register_docs_routes(http::Router& router, Services& s);
 void register_admin_routes(http::Router& router, Services& s);
+
+// The OpenAPI 3.1 document of every route of `router` (what /openapi.json serves; also written by
+// `objectvision openapi`).
+std::string openapi_document(const http::Router& router, const config::Config& config);
 
 }  // namespace ov::api

@@ -30,6 +30,9 @@ int user_create(const config::Config& config, const NewUserArgs& args);
 
 int config_check(const config::Config& config);
 
+// The OpenAPI document of the API this configuration serves, to `output` ("-": stdout).
+int write_openapi(config::Config config, const std::string& output);
+
 // The embedded database: a backup now (DATA_DIR/backups, or `dest`); a restore from a backup
 // (stop the service first), then pending migrations.
 int backup(const config::Config& config, const std::string& dest);

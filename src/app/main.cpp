@@ -95,6 +95,13 @@ int main(int argc, char** argv) {
   cfg->add_subcommand("check", "Validate and print the effective configuration, secrets masked")
       ->callback(with_config([](const config::Config& c) { return app::config_check(c); }));
 
+  std::string openapi_to = "-";
+  auto* openapi = app.add_subcommand(
+      "openapi", "Write the OpenAPI document (what /openapi.json serves) for client generators");
+  openapi->add_option("-o,--output", openapi_to, "The file to write (default: stdout)");
+  openapi->callback(with_config(
+      [&openapi_to](const config::Config& c) { return app::write_openapi(c, openapi_to); }));
+
   std::string backup_to;
   auto* backup = app.add_subcommand(
       "backup", "Back the embedded SQLite database up while it runs (prints the file)");

@@ -5,28 +5,20 @@
 #include <spdlog/spdlog.h>
 
 #include "api/caches.hpp"
-#include "api/detection_routes.hpp"
-#include "api/detection_services.hpp"
-#include "api/job_waiter.hpp"
 #include "api/metrics_routes.hpp"
 #include "api/services.hpp"
 #include "api/tokens.hpp"
+#include "app/api_composition.hpp"
 #include "app/commands.hpp"
 #include "app/metrics_server.hpp"
 #include "app/runtime.hpp"
 #include "app/scheduled_tasks.hpp"
 #include "app/tracing.hpp"
-#include "auth/blacklist.hpp"
-#include "auth/jwt.hpp"
-#include "auth/password.hpp"
-#include "cache/rate_limiter.hpp"
-#include "cache/redis.hpp"
 #include "events/bus.hpp"
 #include "events/codec.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/ws_hub.hpp"
-#include "inference/slots.hpp"
 #include "jobs/lifecycle.hpp"
 #include "mail/sender.hpp"
 #include "obs/logging.hpp"
@@ -57,18 +49,6 @@ int max_connections(int wanted) {
   return fits;
 }
 
-api::CacheSettings cache_settings(const config::Config& c) {
-  api::CacheSettings s;
-  s.capacity = static_cast<std::size_t>(c.cache_capacity);
-  if (c.scaled()) {
-    // Other nodes write too; their invalidations come over Redis pub/sub, and a lost one is
-    // bounded by these shorter lives.
-    auto local = std::chrono::milliseconds(static_cast<std::int64_t>(c.cache_local_ttl_s * 1000));
-    s.tokens = s.users = s.jobs = s.history = local;
-  }
-  return s;
-}
-
 }  // namespace
 
 int serve(config::Config config) {
@@ -86,22 +66,11 @@ int serve(config::Config config) {
   Runtime& rt = **opened;
   const auto& c = rt.config;
 
-  auth::PasswordHasher hasher({c.argon2_ops, c.argon2_memory_kib * 1024});
-  auth::JwtCodec jwt(c.jwt_secret_key);
-  auto blacklist = rt.redis ? auth::make_cached_blacklist(rt.db->tokens(), *rt.redis)
-                            : auth::make_db_blacklist(rt.db->tokens());
-  std::unique_ptr<cache::RateLimiter> limiter;
-  if (rt.redis) {
-    // Shared buckets in Redis, spent a few tokens at a time from memory: most requests decide
-    // on the I/O thread without a round trip.
-    limiter = cache::make_leased_rate_limiter(cache::make_redis_rate_limiter(*rt.redis));
-  } else {
-    limiter = cache::make_memory_rate_limiter();
-  }
-
   // The caches forget what a change made stale: at once for this process's writes (the
   // lifecycle's observer, the API's own calls), from the bus for every other process's.
-  api::Caches caches(cache_settings(c));
+  ApiComposition api_composition(rt);
+  api::Caches& caches = api_composition.caches();
+  http::Router& router = api_composition.router();
   rt.jobs->set_observer([&caches](const JobEvent& e) {
     caches.on_event(events::Event{e.user_id, e});
   });
@@ -128,15 +97,8 @@ int serve(config::Config config) {
       hub.end_sessions(e.user_id, *end);
     }
   });
-  api::JobWaiter waiter(*rt.bus);
-  api::Services services{c,      *rt.db,         hasher,         jwt, *blacklist, *rt.bus, *limiter,
-                         caches, rt.redis.get(), rt.mailer.get()};
   auto mail_sender = start_mail_sender(rt, name);
-  inference::Slots slots(c.inference_slots, c.inference_queue_max);
-  api::DetectionServices detection{*rt.engine, *rt.jobs, *rt.queue, *rt.workers,
-                                   *rt.files,  waiter,   slots};
-  http::Router router;
-  api::register_all_routes(router, services, detection);
+  api::Services& services = api_composition.services();
   // /metrics: here, unless METRICS_PORT gives it a port of its own.
   auto metrics_server = MetricsServer::start(c);
   if (!metrics_server) {
@@ -147,8 +109,8 @@ int serve(config::Config config) {
   auto service_metrics = api::collect_service_metrics(&caches, rt.queue.get());
 
   http::RateLimitMiddleware rate_limits(
-      *limiter, {c.rate_ip.per_minute, c.rate_ip.burst, c.rate_user.per_minute, c.rate_user.burst,
-                 c.rate_auth.per_minute, c.rate_auth.burst});
+      api_composition.limiter(), {c.rate_ip.per_minute, c.rate_ip.burst, c.rate_user.per_minute,
+                                  c.rate_user.burst, c.rate_auth.per_minute, c.rate_auth.burst});
   http::Authenticator authenticator{
       [&services](std::string_view token) { return api::authenticate(services, token); },
       [&services](std::string_view token) { return api::authenticate_fast(services, token); }};

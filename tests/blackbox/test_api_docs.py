@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from ovtest.server import run_binary
+
 REPO = Path(__file__).resolve().parents[2]
 NPM = REPO / "third_party" / "npm"
 # @redocly/cli, pinned by tools/openapi-lint/package-lock.json and installed by the set-up
@@ -159,3 +161,19 @@ def test_the_document_passes_redocly_lint(server, launch, tmp_path, settings):
     totals = report["totals"]
     assert totals["errors"] == 0 and totals["warnings"] == 0, (
         f"redocly lint: {totals}\n" + "\n".join(findings))
+
+
+def test_the_openapi_command_writes_the_document_the_server_serves(server, tmp_path):
+    # The server's own configuration (its database, its port): the command touches neither.
+    served = server.get("/openapi.json").json()
+    target = tmp_path / "openapi.json"
+    done = run_binary(["openapi", "--output", str(target)], server.env(), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(target.read_text()) == served
+    assert not list(tmp_path.glob("openapi.json.tmp-*")), "written whole, then renamed"
+    to_stdout = run_binary(["openapi"], server.env(), tmp_path)
+    assert to_stdout.returncode == 0, to_stdout.stderr
+    assert json.loads(to_stdout.stdout) == served, "stdout holds the document and nothing else"
+    refused = run_binary(["openapi", "-o", str(tmp_path / "missing" / "dir" / "x.json")],
+                         server.env(), tmp_path)
+    assert refused.returncode == 1 and "cannot write" in refused.stderr, refused
