@@ -77,6 +77,13 @@ Response serve_image(Services& s, DetectionServices& ds, Context& ctx, bool anno
     throw ApiError(404, "Image not found");
   }
   const auto& img = owned->image;
+  if (annotated ? img.annotated_deleted_at_ms.has_value()
+                : img.original_deleted_at_ms.has_value()) {
+    throw ApiError(410, annotated ? "The annotated image was deleted after the retention period "
+                                    "(RETENTION_DAYS); the results are kept"
+                                  : "The original image was deleted after the retention period "
+                                    "(RETENTION_DAYS); the results are kept");
+  }
   std::optional<std::string> key =
       annotated ? img.annotated_path : std::optional(img.original_path);
   if (!key)

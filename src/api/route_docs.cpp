@@ -177,6 +177,7 @@ http::RouteDoc image(bool annotated) {
        reply("304", "Not modified (If-None-Match)", ""),
        error("404", annotated ? "No such image (or someone else's), or none drawn yet"
                               : "No such image (or someone else's)"),
+       error("410", "Deleted after the retention period (RETENTION_DAYS); the results are kept"),
        error("416", "Range not satisfiable"), error("422", "Not a UUID")});
 }
 

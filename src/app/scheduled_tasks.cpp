@@ -33,11 +33,21 @@ Result<std::string> reconcile_jobs(Runtime& rt) {
       r.published, r.requeued, r.dead, r.timed_out);
 }
 
+Result<std::string> delete_expired_files(Runtime& rt) {
+  const auto& c = rt.config;
+  const auto age_ms = static_cast<std::int64_t>(c.retention_days * 86'400'000.0);
+  auto done = rt.jobs->delete_expired_files(now_ms() - age_ms, !c.retention_keep_annotated);
+  if (!done) return done.error();
+  return fmt::format("files of {} image(s) deleted (jobs ended more than {} days ago)",
+                     done.value(), c.retention_days);
+}
+
 }  // namespace
 
 Result<void> check_schedules(const config::Config& c) {
   for (const auto& [variable, text] : {std::pair{"SCHEDULE_TOKENS_PURGE", &c.schedule_tokens_purge},
-                                       std::pair{"SCHEDULE_BACKUP", &c.schedule_backup}}) {
+                                       std::pair{"SCHEDULE_BACKUP", &c.schedule_backup},
+                                       std::pair{"SCHEDULE_RETENTION", &c.schedule_retention}}) {
     if (auto s = parse(variable, *text); !s) return s.error();
   }
   return {};
@@ -57,6 +67,11 @@ Result<std::vector<schedule::Task>> scheduled_tasks(Runtime& rt) {
     auto backup = parse("SCHEDULE_BACKUP", c.schedule_backup);
     if (!backup) return backup.error();
     tasks.push_back({"database.backup", *backup, [&rt] { return make_backup(rt.config); }});
+  }
+  if (c.retention_days > 0) {
+    auto retention = parse("SCHEDULE_RETENTION", c.schedule_retention);
+    if (!retention) return retention.error();
+    tasks.push_back({"files.retention", *retention, [&rt] { return delete_expired_files(rt); }});
   }
   return tasks;
 }

@@ -104,6 +104,11 @@ struct Config {
   std::string schedule_tokens_purge = "@every 1h";
   std::string schedule_backup = "30 2 * * *";  // embedded: the SQLite database, nightly
   int backup_keep_days = 7;                    // backups older than this are deleted
+  // Retention: the originals of jobs that ended more than this many days ago are deleted (the
+  // results, and the annotated images unless RETENTION_KEEP_ANNOTATED=false, stay); 0: never.
+  double retention_days = 0;
+  bool retention_keep_annotated = true;
+  std::string schedule_retention = "@every 1h";
   // /health/workers lists the workers heard from within this window; each one sends a
   // heartbeat every sixth of it (5 s by default), busy or idle.
   double worker_heartbeat_window_s = 30;

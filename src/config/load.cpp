@@ -313,6 +313,11 @@ Result<Config> load(const Vars& vars) {
   r.str("SCHEDULE_TOKENS_PURGE", c.schedule_tokens_purge);
   r.str("SCHEDULE_BACKUP", c.schedule_backup);
   r.integer("BACKUP_KEEP", c.backup_keep_days, 1, 3650);
+  r.number("RETENTION_DAYS", c.retention_days, 0, 36500);
+  std::string keep_annotated = c.retention_keep_annotated ? "true" : "false";
+  r.choice("RETENTION_KEEP_ANNOTATED", keep_annotated, {"true", "false"});
+  c.retention_keep_annotated = keep_annotated == "true";
+  r.str("SCHEDULE_RETENTION", c.schedule_retention);
   r.number("WORKER_HEARTBEAT_WINDOW_SECONDS", c.worker_heartbeat_window_s, 0.6, 86400);
   r.integer("QUEUE_MAX_DEPTH", c.queue_max_depth, 1, 10'000'000);
   r.integer("MAX_JOBS_IN_FLIGHT_PER_USER", c.max_jobs_in_flight_per_user, 1, 1'000'000);

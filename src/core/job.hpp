@@ -50,6 +50,9 @@ struct JobImage {
   std::optional<int> height;
   bool processed = false;
   std::optional<std::string> error;
+  // When the retention task deleted the original / the annotated image (Unix ms); unset: kept.
+  std::optional<std::int64_t> original_deleted_at_ms;
+  std::optional<std::int64_t> annotated_deleted_at_ms;
 };
 
 struct FoundObject {

@@ -135,6 +135,13 @@ Result<std::string> FileStore::read_whole(const std::string& key) const {
   return ss.str();
 }
 
+Result<void> FileStore::remove(const std::string& key) {
+  auto p = path(key);
+  if (!p) return Error{Errc::invalid_argument, "bad file key"};
+  if (::unlink(p->c_str()) != 0 && errno != ENOENT) return io_error("cannot delete " + *p, errno);
+  return {};
+}
+
 void FileStore::remove_detection(std::string_view detection_id) {
   if (!is_uuid(detection_id)) return;
   std::error_code ec;

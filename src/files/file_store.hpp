@@ -27,6 +27,8 @@ class FileStore {
   Result<std::string> read(const std::string& key) const;
   // Absolute path of a key (for streaming), or nullopt when the key is not one of ours.
   std::optional<std::string> path(const std::string& key) const;
+  // Removes one file; a file that is not there is fine (removed already).
+  Result<void> remove(const std::string& key);
   // Removes every file of a detection.
   void remove_detection(std::string_view detection_id);
 

@@ -132,6 +132,12 @@ class Lifecycle {
 
   Result<ReconcileReport> reconcile();
 
+  // Retention: deletes the originals (and, with `annotated`, the annotated images) of jobs that
+  // ended before `ended_before_ms`, `batch` images at a time, at most `max_images` per call;
+  // results stay, the image routes answer 410 for a deleted file. Returns the images done.
+  Result<int> delete_expired_files(std::int64_t ended_before_ms, bool annotated, int batch = 200,
+                                   int max_images = 5000);
+
   const Settings& settings() const { return settings_; }
   // Called with each event before it goes on the bus, on the thread that made the change (this
   // process's caches forget at once what the change made stale). Set it before any use.

@@ -86,6 +86,13 @@ struct UnfinishedJob {
   std::int64_t updated_at_ms = 0;
 };
 
+// An image whose files the retention task deletes: the keys it still has (nullopt: none).
+struct ExpiredImage {
+  std::string image_id;
+  std::optional<std::string> original;
+  std::optional<std::string> annotated;  // only when annotated images expire too
+};
+
 // Calls returning Result report database failures as values; the others throw StorageError.
 class JobRepository {
  public:
@@ -136,6 +143,13 @@ class JobRepository {
   // the removal of a row once its job is in the queue.
   virtual Result<std::vector<std::string>> outbox(std::int64_t created_before_ms, int limit) = 0;
   virtual Result<void> outbox_done(const std::string& id) = 0;
+  // Retention: images of jobs that ended (completed, failed, cancelled) before
+  // `ended_before_ms` whose original — and, with `annotated`, annotated image — is still kept,
+  // the oldest jobs first; and the record that those files are deleted.
+  virtual Result<std::vector<ExpiredImage>> expired_images(std::int64_t ended_before_ms,
+                                                           bool annotated, int limit) = 0;
+  virtual Result<void> mark_files_deleted(const std::string& image_id, bool annotated,
+                                          std::int64_t now_ms) = 0;
 };
 
 // The embedded queue's table (job_queue), one entry per job. The queue::JobQueue over it is

@@ -32,11 +32,11 @@ SqlJobRepository::SqlJobRepository(Pool& pool, Dialect d)
       fmt::format("SELECT {} FROM detections d WHERE d.id = $1 AND d.user_id = $2", job_columns_);
   select_images_ =
       fmt::format("SELECT {} FROM detection_images i WHERE i.detection_id = $1 ORDER BY i.position",
-                  kImageColumns);
+                  image_columns(d));
   select_image_ = fmt::format(
       "SELECT {}, d.user_id FROM detection_images i JOIN detections d ON d.id = i.detection_id "
       "WHERE i.id = $1",
-      kImageColumns);
+      image_columns(d));
   select_objects_ = fmt::format(
       "SELECT {} FROM detection_results r JOIN detection_images i ON i.id = r.image_id "
       "WHERE r.detection_id = $1 ORDER BY i.position, r.confidence DESC, r.id",
@@ -188,7 +188,7 @@ std::optional<OwnedImage> SqlJobRepository::image(const std::string& image_id) {
   if (!key) return std::nullopt;
   auto rows = run(select_image_, {*key});
   if (rows.rows.empty()) return std::nullopt;
-  return OwnedImage{read_image(rows.rows.front()), rows.rows.front().text(13)};
+  return OwnedImage{read_image(rows.rows.front()), rows.rows.front().text(kImageColumnCount)};
 }
 
 std::vector<FoundObject> SqlJobRepository::objects(const std::string& job_id) {

@@ -37,6 +37,10 @@ class SqlJobRepository final : public JobRepository {
   Result<std::vector<UnfinishedJob>> unfinished(std::int64_t updated_before_ms, int limit) override;
   Result<std::vector<std::string>> outbox(std::int64_t created_before_ms, int limit) override;
   Result<void> outbox_done(const std::string& id) override;
+  Result<std::vector<ExpiredImage>> expired_images(std::int64_t ended_before_ms, bool annotated,
+                                                   int limit) override;
+  Result<void> mark_files_deleted(const std::string& image_id, bool annotated,
+                                  std::int64_t now_ms) override;
 
  private:
   QueryResult run(const std::string& sql, const Params& params);

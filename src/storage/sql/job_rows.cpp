@@ -41,6 +41,13 @@ Job read_job(const Row& row) {
   return x;
 }
 
+std::string image_columns(const Dialect& d) {
+  return fmt::format(
+      "i.id, i.detection_id, i.position, i.filename, i.original_path, i.annotated_path, "
+      "i.content_type, i.file_size, i.sha256, i.width, i.height, i.processed, i.error, {}, {}",
+      d.time_column("i.original_deleted_at"), d.time_column("i.annotated_deleted_at"));
+}
+
 JobImage read_image(const Row& row) {
   JobImage x;
   x.id = row.text(0);
@@ -56,6 +63,8 @@ JobImage read_image(const Row& row) {
   x.height = optional_int(row, 10);
   x.processed = row.boolean(11);
   x.error = row.optional_text(12);
+  x.original_deleted_at_ms = row.optional_integer(13);
+  x.annotated_deleted_at_ms = row.optional_integer(14);
   return x;
 }
 

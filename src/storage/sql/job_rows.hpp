@@ -14,10 +14,9 @@ namespace ov::storage::sql {
 std::string job_columns(const Dialect& d);
 Job read_job(const Row& row);
 
-// The columns read_image reads, qualified with "i.".
-inline constexpr const char* kImageColumns =
-    "i.id, i.detection_id, i.position, i.filename, i.original_path, i.annotated_path, "
-    "i.content_type, i.file_size, i.sha256, i.width, i.height, i.processed, i.error";
+// The columns read_image reads, qualified with "i."; a query may add its own after them.
+std::string image_columns(const Dialect& d);
+inline constexpr std::size_t kImageColumnCount = 15;
 JobImage read_image(const Row& row);
 
 inline constexpr const char* kObjectColumns =

@@ -427,6 +427,59 @@ TEST_P(Jobs, CancelStopsProcessingAndRemoveCascades) {
   }
 }
 
+TEST_P(Jobs, RetentionFindsTheFilesOfJobsEndedBeforeTheCutOffOnly) {
+  std::string user = make_user("a@example.com");
+  // Ended at 5000 with an annotated image, ended at 9000, still processing, still queued.
+  auto old_done = make_job(user, 2);
+  std::int64_t fence = start(old_done.job.id, 1000);
+  ASSERT_EQ(db().jobs().save_image(outcome(old_done.images[0].id, {}), fence).value(),
+            Saved::saved);
+  ASSERT_TRUE(
+      db().jobs().finish(old_done.job.id, fence, JobStatus::completed, std::nullopt, 5000).value());
+  auto recent = make_job(user, 1);
+  ASSERT_TRUE(db().jobs().fail(recent.job.id, "boom", 9000).value());
+  auto running = make_job(user, 1);
+  start(running.job.id, 1000);
+  make_job(user, 1);
+
+  auto originals = db().jobs().expired_images(6000, false, 100);
+  ASSERT_TRUE(originals.ok()) << originals.error().message;
+  ASSERT_EQ(originals.value().size(), 2u) << "the two images of the job ended at 5000 only";
+  EXPECT_EQ(originals.value()[0].image_id, old_done.images[0].id) << "by position";
+  EXPECT_EQ(originals.value()[0].original, old_done.images[0].original_path);
+  EXPECT_FALSE(originals.value()[0].annotated) << "annotated images were not asked for";
+
+  auto both = db().jobs().expired_images(10'000, true, 100).value();
+  ASSERT_EQ(both.size(), 3u) << "not the processing or the queued job's";
+  EXPECT_EQ(both[0].annotated, "/data/annotated.jpg");
+  EXPECT_FALSE(both[1].annotated) << "the second image has none";
+  EXPECT_EQ(both[2].image_id, recent.images[0].id) << "the oldest end first";
+  EXPECT_EQ(db().jobs().expired_images(10'000, true, 1).value().size(), 1u) << "the limit";
+
+  // Originals recorded deleted: gone from the originals' list, the annotated one still due.
+  ASSERT_TRUE(db().jobs().mark_files_deleted(old_done.images[0].id, false, 7000).ok());
+  auto img = db().jobs().image(old_done.images[0].id);
+  ASSERT_TRUE(img);
+  EXPECT_EQ(img->image.original_deleted_at_ms, 7000);
+  EXPECT_FALSE(img->image.annotated_deleted_at_ms);
+  EXPECT_EQ(db().jobs().expired_images(6000, false, 100).value().size(), 1u);
+  auto annotated_left = db().jobs().expired_images(6000, true, 100).value();
+  ASSERT_EQ(annotated_left.size(), 2u);
+  EXPECT_FALSE(annotated_left[0].original) << "deleted already: nothing to delete again";
+  EXPECT_EQ(annotated_left[0].annotated, "/data/annotated.jpg");
+
+  ASSERT_TRUE(db().jobs().mark_files_deleted(old_done.images[0].id, true, 8000).ok());
+  ASSERT_TRUE(db().jobs().mark_files_deleted(old_done.images[1].id, true, 8000).ok());
+  img = db().jobs().image(old_done.images[0].id);
+  EXPECT_EQ(img->image.original_deleted_at_ms, 7000) << "the first deletion's time stays";
+  EXPECT_EQ(img->image.annotated_deleted_at_ms, 8000);
+  EXPECT_FALSE(db().jobs().image(old_done.images[1].id)->image.annotated_deleted_at_ms)
+      << "no annotated image: nothing recorded deleted";
+  EXPECT_TRUE(db().jobs().expired_images(6000, true, 100).value().empty());
+  auto listed = db().jobs().images(old_done.job.id);
+  EXPECT_EQ(listed[1].original_deleted_at_ms, 8000) << "images() reads the same columns";
+}
+
 TEST_P(Jobs, UnfinishedJobsOldestFirst) {
   std::string user = make_user("a@example.com");
   auto a = make_job(user, 1, now_ms() - 60'000).job;
