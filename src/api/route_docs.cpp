@@ -249,7 +249,9 @@ std::string_view component_schemas() {
     "expires_in": {"type": "integer", "description": "Seconds the access token lives"}}},
   "UserSettings": {"type": "object", "properties": {
     "theme": {"type": "string", "enum": ["light", "dark", "system"]},
-    "notifications": {"type": "boolean"}, "has_api_key": {"type": "boolean", "readOnly": true}}},
+    "notifications": {"type": "boolean", "description": "The job-finished mail"},
+    "daily_report": {"type": "boolean", "description": "The daily report mail; off by default"},
+    "has_api_key": {"type": "boolean", "readOnly": true}}},
   "User": {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"},
     "email": {"type": "string", "format": "email"}, "name": {"type": "string"},
     "role": {"type": "string", "enum": ["user", "admin"]}, "is_active": {"type": "boolean"},
@@ -260,7 +262,7 @@ std::string_view component_schemas() {
     "current_password": {"type": "string"}, "new_password": {"type": "string", "minLength": 8},
     "settings": {"type": "object", "properties": {
       "theme": {"type": "string", "enum": ["light", "dark", "system"]},
-      "notifications": {"type": "boolean"}}},
+      "notifications": {"type": "boolean"}, "daily_report": {"type": "boolean"}}},
     "role": {"type": "string", "enum": ["user", "admin"], "description": "admins only"},
     "is_active": {"type": "boolean", "description": "admins only"}}},
   "JobAccepted": {"type": "object", "properties": {"job_id": {"type": "string", "format": "uuid"},

@@ -15,6 +15,7 @@ boost::json::object user_json(const User& user, const std::optional<UserSettings
   UserSettings s = settings.value_or(UserSettings{user.id});
   out["settings"] = boost::json::object{{"theme", s.theme},
                                         {"notifications", s.notifications},
+                                        {"daily_report", s.daily_report},
                                         {"has_api_key", s.api_key_hash.has_value()}};
   return out;
 }

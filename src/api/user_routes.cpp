@@ -97,7 +97,8 @@ Response patch_user(Services& s, Context& ctx) {
       sv.error("theme", "Input should be 'light', 'dark' or 'system'", "enum");
     }
     settings.notifications = sv.boolean("notifications");
-    settings_given = settings.theme || settings.notifications;
+    settings.daily_report = sv.boolean("daily_report");
+    settings_given = settings.theme || settings.notifications || settings.daily_report;
   }
   std::optional<Role> new_role;
   if (role) {

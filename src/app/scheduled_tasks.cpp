@@ -6,6 +6,7 @@
 #include "app/runtime.hpp"
 #include "core/ids.hpp"
 #include "jobs/lifecycle.hpp"
+#include "mail/daily_reports.hpp"
 #include "storage/backup.hpp"
 #include "storage/database.hpp"
 
@@ -42,12 +43,26 @@ Result<std::string> delete_expired_files(Runtime& rt) {
                      done.value(), c.retention_days);
 }
 
+Result<std::string> queue_daily_reports(Runtime& rt) {
+  auto run = mail::queue_daily_reports(*rt.db, *rt.mailer, now_ms());
+  if (!run) return run.error();
+  const auto& r = run.value();
+  if (r.failed > 0) {
+    return Error{Errc::unavailable,
+                 fmt::format("{} daily report(s) not stored ({} stored)", r.failed, r.queued)};
+  }
+  return fmt::format("{} daily report(s) stored, {} user(s) without jobs skipped", r.queued,
+                     r.idle);
+}
+
 }  // namespace
 
 Result<void> check_schedules(const config::Config& c) {
-  for (const auto& [variable, text] : {std::pair{"SCHEDULE_TOKENS_PURGE", &c.schedule_tokens_purge},
-                                       std::pair{"SCHEDULE_BACKUP", &c.schedule_backup},
-                                       std::pair{"SCHEDULE_RETENTION", &c.schedule_retention}}) {
+  for (const auto& [variable, text] :
+       {std::pair{"SCHEDULE_TOKENS_PURGE", &c.schedule_tokens_purge},
+        std::pair{"SCHEDULE_BACKUP", &c.schedule_backup},
+        std::pair{"SCHEDULE_RETENTION", &c.schedule_retention},
+        std::pair{"SCHEDULE_DAILY_REPORT", &c.schedule_daily_report}}) {
     if (auto s = parse(variable, *text); !s) return s.error();
   }
   return {};
@@ -67,6 +82,11 @@ Result<std::vector<schedule::Task>> scheduled_tasks(Runtime& rt) {
     auto backup = parse("SCHEDULE_BACKUP", c.schedule_backup);
     if (!backup) return backup.error();
     tasks.push_back({"database.backup", *backup, [&rt] { return make_backup(rt.config); }});
+  }
+  if (rt.mailer && c.email_transport != "off") {
+    auto reports = parse("SCHEDULE_DAILY_REPORT", c.schedule_daily_report);
+    if (!reports) return reports.error();
+    tasks.push_back({"reports.daily", *reports, [&rt] { return queue_daily_reports(rt); }});
   }
   if (c.retention_days > 0) {
     auto retention = parse("SCHEDULE_RETENTION", c.schedule_retention);

@@ -109,6 +109,8 @@ struct Config {
   double retention_days = 0;
   bool retention_keep_annotated = true;
   std::string schedule_retention = "@every 1h";
+  // The opt-in daily report mail (users turn it on in their settings): when it is made, UTC.
+  std::string schedule_daily_report = "0 7 * * *";
   // /health/workers lists the workers heard from within this window; each one sends a
   // heartbeat every sixth of it (5 s by default), busy or idle.
   double worker_heartbeat_window_s = 30;

@@ -121,6 +121,7 @@ std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
       {"RETENTION_DAYS", c.retention_days > 0 ? num(c.retention_days) : "0 (files kept)"},
       {"RETENTION_KEEP_ANNOTATED", c.retention_keep_annotated ? "true" : "false"},
       {"SCHEDULE_RETENTION", c.schedule_retention},
+      {"SCHEDULE_DAILY_REPORT", c.schedule_daily_report},
       {"WORKER_HEARTBEAT_WINDOW_SECONDS", num(c.worker_heartbeat_window_s)},
       {"QUEUE_MAX_DEPTH", std::to_string(c.queue_max_depth)},
       {"MAX_JOBS_IN_FLIGHT_PER_USER", std::to_string(c.max_jobs_in_flight_per_user)},

@@ -318,6 +318,7 @@ Result<Config> load(const Vars& vars) {
   r.choice("RETENTION_KEEP_ANNOTATED", keep_annotated, {"true", "false"});
   c.retention_keep_annotated = keep_annotated == "true";
   r.str("SCHEDULE_RETENTION", c.schedule_retention);
+  r.str("SCHEDULE_DAILY_REPORT", c.schedule_daily_report);
   r.number("WORKER_HEARTBEAT_WINDOW_SECONDS", c.worker_heartbeat_window_s, 0.6, 86400);
   r.integer("QUEUE_MAX_DEPTH", c.queue_max_depth, 1, 10'000'000);
   r.integer("MAX_JOBS_IN_FLIGHT_PER_USER", c.max_jobs_in_flight_per_user, 1, 1'000'000);

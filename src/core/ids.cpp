@@ -28,8 +28,8 @@ bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-std::string uuid_text(std::array<unsigned char, 16> b) {
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+std::string uuid_text(std::array<unsigned char, 16> b, unsigned version = 4) {
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | (version << 4));
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -48,6 +48,22 @@ std::string new_uuid() {
   std::array<unsigned char, 16> b{};
   fill_random(b.data(), b.size());
   return uuid_text(b);
+}
+
+std::string name_uuid(std::string_view name) {
+  // Two FNV-1a 64-bit hashes with different offsets: stable across processes and versions.
+  std::array<unsigned char, 16> b{};
+  for (int half = 0; half < 2; ++half) {
+    std::uint64_t h = half == 0 ? 0xcbf29ce484222325ULL : 0x84222325cbf29ce4ULL;
+    for (unsigned char c : name) {
+      h ^= c;
+      h *= 0x100000001b3ULL;
+    }
+    for (int i = 0; i < 8; ++i) {
+      b[static_cast<std::size_t>(half * 8 + i)] = static_cast<unsigned char>(h >> (8 * i));
+    }
+  }
+  return uuid_text(b, 8);
 }
 
 std::string new_request_uuid() {

@@ -48,8 +48,8 @@ std::string join_url(const std::string& base, const std::string& path) {
 Mailer::Mailer(storage::MailRepository& repo, MailerSettings settings)
     : repo_(repo), settings_(std::move(settings)) {}
 
-void Mailer::send(const char* kind, const User& user, Data& data) {
-  if (!settings_.enabled) return;
+bool Mailer::send(const char* kind, const User& user, Data& data, const std::string& id) {
+  if (!settings_.enabled) return false;
   data.text["company"] = settings_.company;
   data.text["name"] = display_name(user);
   data.text["email"] = user.email;
@@ -59,9 +59,10 @@ void Mailer::send(const char* kind, const User& user, Data& data) {
   if (!rendered) {
     count_not_queued(kind);
     spdlog::error("mail {} to {} not rendered: {}", kind, user.email, rendered.error().message);
-    return;
+    return false;
   }
   storage::OutgoingMail m;
+  m.id = id;
   m.kind = kind;
   m.recipient = user.email;
   m.recipient_name = user.name;
@@ -73,11 +74,13 @@ void Mailer::send(const char* kind, const User& user, Data& data) {
     m.trace_state = trace->trace_state;
   }
   if (auto stored = repo_.enqueue(m, now_ms()); !stored) {
+    if (!id.empty() && stored.error().code == Errc::conflict) return true;  // stored already
     count_not_queued(kind);
     spdlog::error("mail {} to {} not queued: {}", kind, user.email, stored.error().message);
-    return;
+    return false;
   }
   if (wake_) wake_();
+  return true;
 }
 
 void Mailer::welcome(const User& user) {
@@ -123,6 +126,33 @@ void Mailer::job_finished(const User& user, bool notifications, const Job& job,
   const std::string url = join_url(settings_.frontend_base_url, "/jobs/" + job.id);
   if (!url.empty()) d.text["job_url"] = url;
   send("job_finished", user, d);
+}
+
+bool Mailer::daily_report(const User& user, std::int64_t until_ms, const Figures& figures) {
+  Data d;
+  const std::string until = utc_time(until_ms);
+  d.text["until"] = until.substr(0, 16);  // 2026-12-02 07:00
+  d.text["job_count"] = std::to_string(figures.jobs);
+  d.text["image_count"] = std::to_string(figures.images);
+  if (figures.failed > 0) d.text["failed_count"] = std::to_string(figures.failed);
+  std::vector<std::pair<std::string, std::int64_t>> ordered(figures.objects_by_class.begin(),
+                                                            figures.objects_by_class.end());
+  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  std::int64_t objects = 0;
+  auto& classes = d.lists["classes"];
+  for (const auto& [label, n] : ordered) {
+    classes.push_back({{"label", label}, {"count", std::to_string(n)}});
+    objects += n;
+  }
+  d.flags["has_classes"] = !classes.empty();
+  d.text["object_count"] = std::to_string(objects);
+  const std::string url = join_url(settings_.frontend_base_url, "/history");
+  if (!url.empty()) d.text["history_url"] = url;
+  // One per user and UTC day, whichever node or run stores it first.
+  return send("daily_report", user, d,
+              name_uuid("daily_report/" + user.id + "/" + until.substr(0, 10)));
 }
 
 }  // namespace ov::mail

@@ -37,10 +37,20 @@ class Mailer {
   // `counts`: objects per class. Skipped when the user turned notifications off.
   void job_finished(const User& user, bool notifications, const Job& job,
                     const std::map<std::string, std::int64_t>& counts);
+  // The opt-in daily report: the user's jobs of the 24 hours up to `until_ms`. At most one per
+  // user and UTC day: its id is made from both, so a second one is not stored. False when it
+  // could not be stored (logged).
+  struct Figures {
+    std::int64_t jobs = 0, images = 0, failed = 0;
+    std::map<std::string, std::int64_t> objects_by_class;
+  };
+  bool daily_report(const User& user, std::int64_t until_ms, const Figures& figures);
 
  private:
   struct Data;
-  void send(const char* kind, const User& user, Data& data);
+  // Stores the mail; `id` ("" for a new one) makes it idempotent. True when stored (or stored
+  // already under that id).
+  bool send(const char* kind, const User& user, Data& data, const std::string& id = {});
 
   storage::MailRepository& repo_;
   MailerSettings settings_;

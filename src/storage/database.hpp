@@ -57,6 +57,7 @@ struct UserPatch {
 struct SettingsPatch {
   std::optional<std::string> theme;
   std::optional<bool> notifications;
+  std::optional<bool> daily_report;
   std::optional<std::optional<std::string>> api_key_hash;  // set, or clear with nullopt inside
 };
 
@@ -82,6 +83,8 @@ class UserRepository {
                                                const SettingsPatch& patch) = 0;
   virtual std::optional<User> find_by_api_key_hash(const std::string& api_key_hash) = 0;
   virtual std::int64_t count() = 0;
+  // Active users with the daily report on, by id after `after_id` ("" from the start).
+  virtual Result<std::vector<User>> with_daily_report(const std::string& after_id, int limit) = 0;
 };
 
 // What presenting a refresh token for rotation did.

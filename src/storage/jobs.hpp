@@ -52,6 +52,12 @@ struct UserStats {
   std::map<std::string, Day> by_day;  // "2026-12-01" -> ...; days without jobs absent
 };
 
+// A user's jobs created in a period and what they found (the daily report).
+struct PeriodFigures {
+  std::map<std::string, UserStats::ByStatus> by_status;  // "completed" -> jobs, images
+  std::map<std::string, std::int64_t> objects_by_class;  // label -> found objects
+};
+
 // Where a new job's queue entry goes, in the transaction that creates the job.
 struct QueueEntry {
   enum class Kind {
@@ -114,6 +120,10 @@ class JobRepository {
   // Four queries whatever the amount of data: statuses, classes, jobs and objects per day
   // for jobs created in [from_ms, to_ms).
   virtual UserStats stats(const std::string& user_id, std::int64_t from_ms, std::int64_t to_ms) = 0;
+  // Two queries: the user's jobs created in [from_ms, to_ms) by status, and their objects by
+  // class.
+  virtual Result<PeriodFigures> period(const std::string& user_id, std::int64_t from_ms,
+                                       std::int64_t to_ms) = 0;
   virtual HistoryPage history(const std::string& user_id, std::optional<JobStatus> status,
                               int limit, int offset) = 0;
   // queued|processing -> processing (started_at kept when set) with a new fence, returned;

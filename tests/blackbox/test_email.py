@@ -256,3 +256,49 @@ def test_mail_settings_are_checked_at_start(launch):
     server = launch.server(start=False, EMAIL_TRANSPORT="brevo", BREVO_API_KEY=None)
     rc, out, err = server.run_until_exit()
     assert rc == 2 and "BREVO_API_KEY" in out + err, (out, err)
+
+
+def test_the_daily_report_goes_once_a_day_to_those_who_asked_and_had_jobs(clusters):
+    # Every second instead of 07:00 UTC: each run stores the report of the last 24 hours for
+    # each user with the setting on and a job in them, at most one per user and UTC day.
+    cluster = clusters(nodes=1, workers=1, SCHEDULE_DAILY_REPORT="@every 1s",
+                       FRONTEND_BASE_URL=FRONTEND)
+    server = cluster.api
+    busy, idle, uninterested = (api.new_account(server, tag)
+                                for tag in ("report", "report-idle", "report-off"))
+    job = detect.detect(server, busy, "dog.jpg")
+    want = detect.counts(job["images"][0])
+    detect.detect(server, uninterested, "dog.jpg")
+    for account in (busy, idle):
+        r = server.patch(f"/api/v1/users/{account.id}", headers=account.headers,
+                         json={"settings": {"daily_report": True}})
+        assert r.status_code == 200, r.text
+        assert r.json()["settings"]["daily_report"] is True
+    outbox = server.data_dir / "outbox"
+
+    def reports(account):
+        files = sorted(outbox.glob("*.eml")) if outbox.exists() else []
+        found = [parse(f.read_bytes()) for f in files]
+        return [m for m in found if account.email in str(m["To"]) and "day:" in m["Subject"]]
+
+    (report,) = wait_for(lambda: reports(busy), "the daily report")
+    total = sum(want.values())
+    assert report["Subject"] == f"Your ObjectVision day: 1 job(s), {total} object(s)"
+    text, html = parts(report)
+    for label, n in want.items():
+        assert f"{label}: {n}" in text, (label, n, text)
+        assert f">{label}</td>" in html, html
+    assert f"{FRONTEND}/history" in text, text
+
+    # More runs store nothing more: one report a day, none without jobs, none unasked.
+    admin = cluster.admin_headers
+
+    def runs() -> int:
+        listed = server.get("/api/v1/admin/schedules", headers=admin).json()["tasks"]
+        (task,) = [t for t in listed if t["name"] == "reports.daily"]
+        return (task["last_run"] or {}).get("number", 0)
+
+    seen = runs()
+    wait_for(lambda: runs() >= seen + 3, "three more runs of reports.daily")
+    assert len(reports(busy)) == 1
+    assert reports(idle) == [] and reports(uninterested) == []

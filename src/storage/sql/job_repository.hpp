@@ -26,6 +26,8 @@ class SqlJobRepository final : public JobRepository {
   HistoryPage history(const std::string& user_id, std::optional<JobStatus> status, int limit,
                       int offset) override;
   UserStats stats(const std::string& user_id, std::int64_t from_ms, std::int64_t to_ms) override;
+  Result<PeriodFigures> period(const std::string& user_id, std::int64_t from_ms,
+                               std::int64_t to_ms) override;
   Result<std::optional<std::int64_t>> start(const std::string& id, std::int64_t now_ms) override;
   Result<Saved> save_image(const ImageOutcome& outcome, std::int64_t fence) override;
   Result<bool> finish(const std::string& id, std::int64_t fence, JobStatus status,

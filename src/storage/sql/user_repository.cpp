@@ -13,7 +13,8 @@
 namespace ov::storage::sql {
 namespace {
 
-constexpr const char* kSettingsColumns = "user_id, theme, notifications, api_key_hash";
+constexpr const char* kSettingsColumns =
+    "user_id, theme, notifications, api_key_hash, daily_report";
 constexpr const char* kRevokeRefreshTokens =
     "UPDATE refresh_tokens SET revoked = TRUE WHERE user_id = $1 AND revoked = FALSE";
 constexpr const char* kClearApiKey =
@@ -49,6 +50,7 @@ UserSettings read_settings(const Row& row) {
   s.theme = row.text(1);
   s.notifications = row.boolean(2);
   s.api_key_hash = row.optional_text(3);
+  s.daily_report = row.boolean(4);
   return s;
 }
 
@@ -85,7 +87,8 @@ SqlUserRepository::SqlUserRepository(Pool& pool, Dialect d) : pool_(pool), diale
   update_settings_ = fmt::format(
       "UPDATE user_settings SET theme = COALESCE($2, theme), "
       "notifications = COALESCE(CAST($3 AS BOOLEAN), notifications), "
-      "api_key_hash = CASE WHEN CAST($4 AS BOOLEAN) THEN CAST($5 AS TEXT) ELSE api_key_hash END "
+      "api_key_hash = CASE WHEN CAST($4 AS BOOLEAN) THEN CAST($5 AS TEXT) ELSE api_key_hash END, "
+      "daily_report = COALESCE(CAST($6 AS BOOLEAN), daily_report) "
       "WHERE user_id = $1 RETURNING {}",
       kSettingsColumns);
 }
@@ -199,7 +202,8 @@ Result<UserSettings> SqlUserRepository::update_settings(const std::string& user_
   if (patch.api_key_hash) api_key = *patch.api_key_hash;
   auto rows = pool_.with([&](Connection& c) {
     return c.query(update_settings_, {*key, nullable(patch.theme), nullable(patch.notifications),
-                                      patch.api_key_hash.has_value(), nullable(api_key)});
+                                      patch.api_key_hash.has_value(), nullable(api_key),
+                                      nullable(patch.daily_report)});
   });
   if (!rows) {
     if (rows.error().code == Errc::conflict) {
@@ -209,6 +213,23 @@ Result<UserSettings> SqlUserRepository::update_settings(const std::string& user_
   }
   if (rows.value().rows.empty()) return Error{Errc::not_found, "user not found"};
   return read_settings(rows.value().rows.front());
+}
+
+Result<std::vector<User>> SqlUserRepository::with_daily_report(const std::string& after_id,
+                                                               int limit) {
+  // By the id's text, which both backends order alike (PostgreSQL's ids are uuid).
+  const std::string sql = fmt::format(
+      "SELECT {} FROM users u JOIN user_settings s ON s.user_id = u.id "
+      "WHERE s.daily_report = TRUE AND u.is_active = TRUE AND CAST(u.id AS TEXT) > $1 "
+      "ORDER BY CAST(u.id AS TEXT) LIMIT $2",
+      user_columns(dialect_, "u."));
+  auto rows = pool_.with([&](Connection& c) {
+    return c.query(sql, {after_id, std::int64_t{limit}});
+  });
+  if (!rows) return rows.error();
+  std::vector<User> out;
+  for (const auto& row : rows.value().rows) out.push_back(read_user(row));
+  return out;
 }
 
 std::int64_t SqlUserRepository::count() {

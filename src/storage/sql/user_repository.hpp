@@ -23,6 +23,7 @@ class SqlUserRepository final : public UserRepository {
                                        const SettingsPatch& patch) override;
   std::optional<User> find_by_api_key_hash(const std::string& api_key_hash) override;
   std::int64_t count() override;
+  Result<std::vector<User>> with_daily_report(const std::string& after_id, int limit) override;
 
  private:
   std::optional<User> find_one(const std::string& sql, const std::string& key);

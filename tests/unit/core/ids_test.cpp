@@ -43,6 +43,19 @@ TEST(Ids, RequestUuidsAreCanonicalAndDistinctAcrossThreads) {
   EXPECT_EQ(seen.size(), 20000u);
 }
 
+TEST(Ids, NameUuidsAreStableCanonicalVersion8AndDiffer) {
+  const std::string a = name_uuid("daily_report/u1/2026-12-01");
+  EXPECT_EQ(a, name_uuid("daily_report/u1/2026-12-01")) << "the same name, the same id";
+  EXPECT_TRUE(is_uuid(a)) << a;
+  EXPECT_EQ(a[14], '8') << a;
+  EXPECT_TRUE(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b') << a;
+  std::set<std::string> ids{a};
+  for (const char* other : {"daily_report/u1/2026-12-02", "daily_report/u2/2026-12-01", ""}) {
+    ids.insert(name_uuid(other));
+  }
+  EXPECT_EQ(ids.size(), 4u);
+}
+
 TEST(Ids, RejectsNonCanonicalUuids) {
   EXPECT_FALSE(is_uuid(""));
   EXPECT_FALSE(is_uuid("123"));

@@ -480,6 +480,65 @@ TEST_P(Jobs, RetentionFindsTheFilesOfJobsEndedBeforeTheCutOffOnly) {
   EXPECT_EQ(listed[1].original_deleted_at_ms, 8000) << "images() reads the same columns";
 }
 
+TEST_P(Jobs, PeriodFiguresCountTheJobsCreatedInTheRangeAndTheirObjects) {
+  std::string me = make_user("a@example.com"), other = make_user("b@example.com");
+  auto before = make_job(me, 1, 999);
+  auto done = make_job(me, 2, 1000);
+  std::int64_t fence = start(done.job.id, 1000);
+  ASSERT_EQ(db().jobs()
+                .save_image(outcome(done.images[0].id,
+                                    {result("dog", 0.9), result("car", 0.5), result("dog", 0.4)}),
+                            fence)
+                .value(),
+            Saved::saved);
+  ASSERT_TRUE(
+      db().jobs().finish(done.job.id, fence, JobStatus::completed, std::nullopt, 1500).value());
+  auto failed = make_job(me, 1, 1999);
+  ASSERT_TRUE(db().jobs().fail(failed.job.id, "boom", 2000).value());
+  make_job(me, 1, 2000);     // at the end of the range: outside
+  make_job(other, 3, 1500);  // someone else's
+  auto figures = db().jobs().period(me, 1000, 2000);
+  ASSERT_TRUE(figures.ok()) << figures.error().message;
+  const auto& f = figures.value();
+  ASSERT_EQ(f.by_status.size(), 2u);
+  EXPECT_EQ(f.by_status.at("completed").jobs, 1);
+  EXPECT_EQ(f.by_status.at("completed").images, 2);
+  EXPECT_EQ(f.by_status.at("failed").jobs, 1);
+  EXPECT_EQ(f.objects_by_class, (std::map<std::string, std::int64_t>{{"car", 1}, {"dog", 2}}));
+  EXPECT_TRUE(db().jobs().period(me, 3000, 4000).value().by_status.empty());
+  (void)before;
+}
+
+TEST_P(Jobs, UsersWithTheDailyReportOnArePagedById) {
+  std::vector<std::string> on;
+  for (int i = 0; i < 5; ++i) {
+    std::string id = make_user("r" + std::to_string(i) + "@example.com");
+    if (i != 2) {
+      storage::SettingsPatch patch;
+      patch.daily_report = true;
+      ASSERT_TRUE(db().users().update_settings(id, patch).ok());
+      on.push_back(id);
+    }
+  }
+  EXPECT_TRUE(db().users().settings(on[0])->daily_report);
+  // Deactivated users get none.
+  storage::UserPatch off;
+  off.is_active = false;
+  ASSERT_TRUE(db().users().update(on[3], off).ok());
+  on.erase(on.begin() + 3);
+  std::sort(on.begin(), on.end());
+  std::vector<std::string> seen;
+  std::string after;
+  for (;;) {
+    auto page = db().users().with_daily_report(after, 2);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    for (const auto& u : page.value()) seen.push_back(u.id);
+    if (page.value().size() < 2) break;
+    after = page.value().back().id;
+  }
+  EXPECT_EQ(seen, on);
+}
+
 TEST_P(Jobs, UnfinishedJobsOldestFirst) {
   std::string user = make_user("a@example.com");
   auto a = make_job(user, 1, now_ms() - 60'000).job;
