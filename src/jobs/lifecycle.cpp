@@ -245,6 +245,9 @@ Result<bool> Lifecycle::finish(const RunningJob& run) {
   auto finished = repo.finish(run.job.id, run.fence, status, error, now());
   if (!finished) return finished.error();
   if (finished.value()) {
+    // One line per job at its end: with its trace id when the job is traced (logging.hpp).
+    spdlog::info("job {} {}: {} image(s), {} failed", run.job.id, to_string(status), images.size(),
+                 failures);
     publish(failed ? JobEventKind::failed : JobEventKind::completed, run.job, status,
             static_cast<int>(images.size()), std::nullopt, error);
   }
@@ -256,6 +259,7 @@ Result<bool> Lifecycle::fail(const std::string& job_id, const std::string& error
   auto failed = repo.fail(job_id, error, now());
   if (!failed) return failed.error();
   if (failed.value()) {
+    spdlog::warn("job {} failed: {}", job_id, error);
     (void)queue_.remove(job_id);
     if (auto job = repo.find(job_id)) {
       publish(JobEventKind::failed, *job, JobStatus::failed, job->processed_count, std::nullopt,

@@ -111,7 +111,9 @@ const SpanContext* current_span();
 bool current_recording();
 
 // Makes a span (or a bare context) the thread's current one for a scope; the previous one
-// comes back at the end.
+// comes back at the end. A span that is nothing (no trace, or a child not recorded) leaves the
+// current one as it is: the work under it stays in its caller's trace, for log lines and for
+// what it hands on (a job, a mail).
 class SpanScope {
  public:
   explicit SpanScope(const Span& span) : SpanScope(span.context(), span.recording()) {}

@@ -144,13 +144,10 @@ bool current_recording() {
 }
 
 SpanScope::SpanScope(const SpanContext& context, bool recording)
-    : previous_(std::move(t_current.context)), previous_recording_(t_current.recording) {
+    : previous_(t_current.context), previous_recording_(t_current.recording) {
   if (context.valid()) {
     t_current.context = context;
     t_current.recording = recording;
-  } else {
-    t_current.context.reset();
-    t_current.recording = false;
   }
 }
 

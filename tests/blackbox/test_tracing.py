@@ -207,6 +207,31 @@ def test_one_trace_from_the_request_through_the_worker_to_the_mail(clusters, col
              "the request's access-log line with the trace id", logs=cluster.logs)
 
 
+def test_without_a_collector_the_callers_trace_reaches_the_logs_of_the_request_and_the_job(
+        clusters):
+    # Nothing is exported, but the caller's trace id is continued: the API node's access line
+    # and the worker's line at the job's end (another process when scaled) both carry it.
+    cluster = clusters(nodes=1, workers=1)
+    server = cluster.api
+    account = api.new_account(server, "untraced")
+    trace_id = secrets.token_hex(16)
+    r = server.post(detect.DETECT_IMAGE, files=[("image", detect.part("dog.jpg"))], timeout=60,
+                    headers={**account.headers,
+                             "traceparent": traceparent(trace_id, secrets.token_hex(8))})
+    job_id = detect.accepted(r)["job_id"]
+    detect.completed(server, account, job_id)
+
+    def lines_of_the_trace():
+        found = [line for line in cluster.logs().splitlines()
+                 if f'"trace_id":"{trace_id}"' in line]
+        ends = [line for line in found if f"job {job_id} completed" in line]
+        requests = [line for line in found if '"msg":"request"' in line]
+        return (ends, requests) if ends and requests else None
+
+    wait_for(lines_of_the_trace, "the request's and the job's log lines with the trace id",
+             logs=cluster.logs)
+
+
 def test_sampling_follows_the_callers_flag_and_a_bad_header_starts_a_new_trace(launch, collector):
     server = launch.server(**tracing_settings(collector))
     sampled, unsampled = secrets.token_hex(16), secrets.token_hex(16)

@@ -110,8 +110,10 @@ TEST(SpanScope, TheCurrentSpanNestsAndComesBack) {
       SpanScope b(*inner, false);
       EXPECT_EQ(current_span()->span_id_hex(), "2222222222222222");
       {
-        SpanScope none(SpanContext{}, false);  // an invalid context: no current span
-        EXPECT_EQ(current_span(), nullptr);
+        SpanScope none(SpanContext{}, false);  // nothing: the current span stays
+        EXPECT_EQ(current_span()->span_id_hex(), "2222222222222222");
+        ScopedSpan not_recorded("db");  // a child of a span not recorded is nothing too
+        EXPECT_EQ(current_span()->span_id_hex(), "2222222222222222");
       }
       EXPECT_EQ(current_span()->span_id_hex(), "2222222222222222");
     }
