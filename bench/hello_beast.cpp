@@ -1,6 +1,8 @@
 // hello_beast: the best a plain Boost.Beast server does on this machine, the reference that
 // bench/http_ratios.py measures our /health against. C++20 coroutines, keep-alive, a fixed small
-// JSON body on any GET (405 otherwise), no routing, no logging, nothing else.
+// JSON body on any GET (405 otherwise), no routing, no logging, nothing else. It also answers
+// any POST with 200 and "{}", so that it stands in for an OpenTelemetry Collector that takes
+// every export at once (http_ratios.py --traced).
 //
 // Two layouts (--mode):
 //   per-core  one io_context per thread, each single-threaded with its own SO_REUSEPORT
@@ -56,9 +58,13 @@ asio::awaitable<void> session(tcp::socket socket) {
       response.result(http::status::ok);
       response.set(http::field::content_type, "application/json");
       response.body() = kBody;
+    } else if (request.method() == http::verb::post) {
+      response.result(http::status::ok);
+      response.set(http::field::content_type, "application/json");
+      response.body() = "{}";
     } else {
       response.result(http::status::method_not_allowed);
-      response.set(http::field::allow, "GET");
+      response.set(http::field::allow, "GET, POST");
     }
     response.prepare_payload();
     auto [write_ec, write_n] = co_await http::async_write(socket, response, kNoThrow);

@@ -13,13 +13,17 @@ machine hits them all alike:
   health             ours GET /health                 (embedded, and scaled)
   profile            ours GET /api/v1/users/get-profile with a bearer token (embedded, scaled)
   old profile        the old stack's get-profile with its bearer token
+  profile traced     with --traced: ours get-profile (embedded) with tracing on, every request
+                     sampled, spans exported to hello_beast standing in for a collector
 
 Reports req/s and p50 / p99 per target (median of the rounds, min–max), and per round the ratios
 the issue's targets name: get-profile ours / old stack (>= 30), get-profile / our /health
-(>= 0.6), our /health / hello-world (>= 0.5); the p99 of get-profile (<= 10 ms).
+(>= 0.6), our /health / hello-world (>= 0.5); the p99 of get-profile (<= 10 ms); with --traced,
+get-profile traced / untraced (embedded), what tracing costs (>= 0.9).
 
 Usage: bench/http_ratios.py [--rounds N] [--duration 10s] [--connections 64] [--threads 2]
-                            [--shapes embedded,scaled] [--no-old-stack] [--out FILE.md]
+                            [--shapes embedded,scaled] [--no-old-stack] [--traced]
+                            [--out FILE.md]
 Environment: ROUNDS, DURATION, CONNECTIONS, WRK_THREADS, SHAPES, BENCH_OUT set the defaults;
 OV_BINARY, OV_BENCH_DIR pick the binaries (see benchlib.py).
 """
@@ -45,6 +49,8 @@ def parse_args():
     p.add_argument("--shapes", default=e("SHAPES", "embedded,scaled"),
                    help="which shapes of ours: embedded, scaled or both")
     p.add_argument("--no-old-stack", action="store_true", help="skip the FastAPI stack")
+    p.add_argument("--traced", action="store_true",
+                   help="also get-profile (embedded) with every request traced and exported")
     p.add_argument("--out", default=e("BENCH_OUT"), help="also write the report (markdown) here")
     args = p.parse_args()
     args.shapes = [s for s in args.shapes.split(",") if s]
@@ -116,6 +122,17 @@ def main():
                 targets.append((f"profile_{shape}", f"ours get-profile ({shape})",
                                 f"{base}/api/v1/users/get-profile"))
                 wrk_headers[f"profile_{shape}"] = [f"Authorization: Bearer {token}"]
+            if args.traced:
+                # Every request sampled; spans batched to hello_beast (POST -> 200) as they
+                # would be to a collector on the same machine.
+                traced = bl.Objectvision("ov_traced", work, {
+                    "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{hello_port}",
+                    "OTEL_TRACES_SAMPLER": "always_on", "OTEL_BSP_SCHEDULE_DELAY": "1000"})
+                started.append(traced.process)
+                token = traced.signup_and_login()
+                targets.append(("profile_traced", "ours get-profile (embedded, traced)",
+                                f"http://127.0.0.1:{traced.port}/api/v1/users/get-profile"))
+                wrk_headers["profile_traced"] = [f"Authorization: Bearer {token}"]
             if not args.no_old_stack:
                 if servers is None:
                     notes.append("old stack skipped: PostgreSQL did not start")
@@ -192,6 +209,12 @@ def report(args, context, targets, results, notes, load_end):
            bl.markdown_table(["target", "req/s", "p50 ms", "p99 ms", "errors"], rows), "",
            bl.markdown_table(["ratio (per round, same run)", "median (min–max)", "target",
                               "verdict"], ratio_rows)]
+    traced = per_round("profile_traced", "profile_embedded")
+    if traced is not None:
+        out += ["", bl.markdown_table(
+            ["ratio (per round, same run)", "median (min–max)", "target", "verdict"],
+            [["get-profile traced / untraced (embedded)", traced.fmt(3, "×"), "≥ 0.9×",
+              bl.verdict(traced.median, 0.9, True)]])]
     if notes:
         out += [""] + [f"- {n}" for n in notes]
     if any(sum(x["errors"] for x in results[k]) for k in results):

@@ -55,24 +55,29 @@ Batcher::Ticket::~Ticket() {
 
 Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image, Ticket ticket,
                                             std::chrono::steady_clock::duration* waited) {
-  {
-    std::lock_guard lock(mutex_);
-    if (ticket.batcher_ == this) {
-      --arriving_;
-      ticket.batcher_ = nullptr;
-    }
-  }
-  return submit(image, waited);
+  return join(image, waited, &ticket);
 }
 
 Result<std::vector<Tensor>> Batcher::submit(std::span<const float> image,
                                             std::chrono::steady_clock::duration* waited) {
+  return join(image, waited, nullptr);
+}
+
+Result<std::vector<Tensor>> Batcher::join(std::span<const float> image,
+                                          std::chrono::steady_clock::duration* waited,
+                                          Ticket* ticket) {
   const auto arrived = std::chrono::steady_clock::now();
-  if (max_batch_ == 1) {
+  if (max_batch_ == 1) {  // no batch to wait for: the ticket goes with the caller's frame
     if (waited != nullptr) *waited = {};
     return run_(image, 1);
   }
   std::unique_lock lock(mutex_);
+  // The announcement ends as the image joins (one lock): a leader waiting for announced callers
+  // sees either both or neither.
+  if (ticket != nullptr && ticket->batcher_ == this) {
+    --arriving_;
+    ticket->batcher_ = nullptr;
+  }
   std::shared_ptr<Batch> batch = open_;
   const bool leader = batch == nullptr;
   if (leader) {

@@ -54,6 +54,10 @@ class Batcher {
 
  private:
   struct Batch;
+  // Both submits: a ticket is withdrawn under the same lock as its image joins a batch, so that
+  // a leader never sees the announcement gone before the image is there.
+  Result<std::vector<Tensor>> join(std::span<const float> image,
+                                   std::chrono::steady_clock::duration* waited, Ticket* ticket);
   RunFn run_;
   std::size_t image_floats_;
   int max_batch_;

@@ -31,13 +31,19 @@ def test_patch_settings_theme_and_notifications(server, account):
     r = patch_self(server, account, {"settings": {"theme": "dark"}})
     assert r.status_code == 200, r.text
     assert r.json()["settings"] == {"theme": "dark", "notifications": True,
-                                    "has_api_key": False}
+                                    "daily_report": False, "has_api_key": False}
     r = patch_self(server, account, {"settings": {"notifications": False}})
     assert r.status_code == 200, r.text
     assert r.json()["settings"]["theme"] == "dark", "a partial settings change keeps the rest"
     assert r.json()["settings"]["notifications"] is False
     profile = server.get(PROFILE, headers=account.headers).json()
     assert profile["settings"]["theme"] == "dark" and profile["settings"]["notifications"] is False
+    r = patch_self(server, account, {"settings": {"daily_report": True}})
+    assert r.status_code == 200, r.text
+    assert r.json()["settings"]["daily_report"] is True
+    assert r.json()["settings"]["notifications"] is False, "the rest is kept"
+    r = patch_self(server, account, {"settings": {"daily_report": "yes"}})
+    api.assert_validation_error(r, "daily_report")
 
 
 @pytest.mark.parametrize("theme", ["light", "dark", "system"])

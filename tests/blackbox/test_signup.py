@@ -21,7 +21,8 @@ def test_signup_answers_201_with_the_documented_user(server):
     assert user["is_active"] is True
     for field in ("created_at", "updated_at"):
         assert api.TIMESTAMP_RE.match(user[field]), f"{field} is RFC 3339 UTC with ms: {user}"
-    assert user["settings"] == {"theme": "system", "notifications": True, "has_api_key": False}
+    assert user["settings"] == {"theme": "system", "notifications": True, "daily_report": False,
+                                "has_api_key": False}
 
 
 def test_signup_answer_contains_no_password_or_hash(server):
