@@ -33,7 +33,7 @@ struct UserSettings {
   std::string user_id;
   std::string theme = "system";  // light | dark | system
   bool notifications = true;
-  bool daily_report = false;  // the opt-in daily report mail
+  bool daily_report = false;                // the opt-in daily report mail
   std::optional<std::string> api_key_hash;  // SHA-256 hex of the user's API key
 };
 

@@ -45,6 +45,26 @@ std::string join_url(const std::string& base, const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// "classes" (label, count; most found first), "has_classes" and "object_count" of a mail.
+void add_class_counts(TemplateData& d, const std::map<std::string, std::int64_t>& counts) {
+  std::vector<std::pair<std::string, std::int64_t>> ordered(counts.begin(), counts.end());
+  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  std::int64_t objects = 0;
+  auto& classes = d.lists["classes"];
+  for (const auto& [label, n] : ordered) {
+    classes.push_back({{"label", label}, {"count", std::to_string(n)}});
+    objects += n;
+  }
+  d.flags["has_classes"] = !classes.empty();
+  d.text["object_count"] = std::to_string(objects);
+}
+
+}  // namespace
+
 Mailer::Mailer(storage::MailRepository& repo, MailerSettings settings)
     : repo_(repo), settings_(std::move(settings)) {}
 
@@ -110,18 +130,7 @@ void Mailer::job_finished(const User& user, bool notifications, const Job& job,
   d.flags["completed"] = completed;
   d.text["job_name"] = job.name.empty() ? job.id : job.name;
   d.text["image_count"] = std::to_string(job.image_count);
-  std::int64_t objects = 0;
-  std::vector<std::pair<std::string, std::int64_t>> ordered(counts.begin(), counts.end());
-  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  });
-  auto& classes = d.lists["classes"];
-  for (const auto& [label, n] : ordered) {
-    classes.push_back({{"label", label}, {"count", std::to_string(n)}});
-    objects += n;
-  }
-  d.flags["has_classes"] = !classes.empty();
-  d.text["object_count"] = std::to_string(objects);
+  add_class_counts(d, counts);
   d.text["error"] = job.error.value_or("unknown error");
   const std::string url = join_url(settings_.frontend_base_url, "/jobs/" + job.id);
   if (!url.empty()) d.text["job_url"] = url;
@@ -135,19 +144,7 @@ bool Mailer::daily_report(const User& user, std::int64_t until_ms, const Figures
   d.text["job_count"] = std::to_string(figures.jobs);
   d.text["image_count"] = std::to_string(figures.images);
   if (figures.failed > 0) d.text["failed_count"] = std::to_string(figures.failed);
-  std::vector<std::pair<std::string, std::int64_t>> ordered(figures.objects_by_class.begin(),
-                                                            figures.objects_by_class.end());
-  std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  });
-  std::int64_t objects = 0;
-  auto& classes = d.lists["classes"];
-  for (const auto& [label, n] : ordered) {
-    classes.push_back({{"label", label}, {"count", std::to_string(n)}});
-    objects += n;
-  }
-  d.flags["has_classes"] = !classes.empty();
-  d.text["object_count"] = std::to_string(objects);
+  add_class_counts(d, figures.objects_by_class);
   const std::string url = join_url(settings_.frontend_base_url, "/history");
   if (!url.empty()) d.text["history_url"] = url;
   // One per user and UTC day, whichever node or run stores it first.

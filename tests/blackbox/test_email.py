@@ -10,7 +10,6 @@ import json
 import mailbox
 import os
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ovtest import api, detect
 from ovtest.server import free_port
+from ovtest.waiting import wait_for
 
 TRICKY_NAME = 'Ann <b>&"Ω'
 FRONTEND = "https://app.example.com"
@@ -34,16 +34,6 @@ def parts(message) -> tuple[str, str]:
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
     return text, html
-
-
-def wait_for(find, what: str, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = find()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"{what} within {timeout}s")
 
 
 def smtp_messages(recipient: str) -> list:

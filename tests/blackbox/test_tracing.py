@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from ovtest import api, detect
 from ovtest.server import free_port
+from ovtest.waiting import wait_for
 
 KIND_SERVER, KIND_CLIENT, KIND_PRODUCER, KIND_CONSUMER = 2, 3, 4, 5
 
@@ -80,16 +81,6 @@ def attributes(thing: dict) -> dict:
         (kind, value), = a["value"].items()
         out[a["key"]] = int(value) if kind == "intValue" else value
     return out
-
-
-def wait_for(find, what: str, timeout: float = 30, logs=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = find()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"{what} within {timeout}s\n{logs()}")
 
 
 def traceparent(trace_id: str, span_id: str, sampled: bool = True) -> str:
