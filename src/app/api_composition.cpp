@@ -38,7 +38,7 @@ ApiComposition::ApiComposition(Runtime& rt)
       limiter_(rate_limiter(rt)),
       caches_(cache_settings(rt.config)),
       waiter_(*rt.bus),
-      slots_(rt.config.inference_slots, rt.config.inference_queue_max),
+      slots_(rt.config.inference_slots, rt.config.inference_queue_max, rt.config.inference_nice),
       services_{rt.config, *rt.db,    hasher_, jwt_,           *blacklist_,
                 *rt.bus,   *limiter_, caches_, rt.redis.get(), rt.mailer.get()},
       detection_{*rt.engine, *rt.jobs, *rt.queue, *rt.workers, *rt.files, waiter_, slots_} {

@@ -34,6 +34,7 @@ inference::EngineSettings engine_settings(const config::Config& c) {
   s.default_model = c.default_model;
   s.confidence = static_cast<float>(c.confidence_threshold);
   s.intra_threads = c.inference_threads;
+  s.nice = c.inference_nice;
   s.max_pixels = c.max_image_pixels;
   s.max_tiles = c.max_tiles;
   return s;
@@ -141,6 +142,7 @@ std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,
   ps.concurrency = count;
   ps.visibility_timeout_s = rt.config.job_visibility_timeout_s;
   ps.id_prefix = prefix;
+  ps.nice = rt.config.inference_nice;
   ps.heartbeat_every = heartbeat_window(rt.config) / 6;
   ps.claim_wait = rt.redis ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(0);
   std::string host = hostname();

@@ -122,6 +122,7 @@ struct Config {
   int max_tiles = 64;            // tiles per image (with `tile=`), the whole image included
   int inference_threads = 0;     // ONNX Runtime intra-op threads; 0 = cores
   int inference_slots = 1;       // detections requests wait for (DeepStack) run at once
+  int inference_nice = 10;       // nice increment of inference threads (0: as the requests')
   int inference_queue_max = 32;  // ...and wait for a slot at most; 503 beyond
 
   // Tracing, with OpenTelemetry's variables: spans go as OTLP/HTTP JSON to

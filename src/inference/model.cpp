@@ -31,8 +31,9 @@ Result<std::unique_ptr<Model>> Model::load(std::shared_ptr<Runtime> runtime,
           Error{Errc::invalid_argument, fmt::format("{} is not a JSON object", entry.config_path)});
     }
   }
-  auto session = Session::open(std::move(runtime), entry.path,
-                               SessionOptions{settings.intra_threads, settings.allow_spinning});
+  auto session =
+      Session::open(std::move(runtime), entry.path,
+                    SessionOptions{settings.intra_threads, settings.allow_spinning, settings.nice});
   if (!session) return fail(session.error());
   auto spec = inspect_model(**session, config);
   if (!spec) return fail(spec.error());

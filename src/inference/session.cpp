@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <onnxruntime_cxx_api.h>
 
+#include <algorithm>
+#include <array>
 #include <string>
 #include <thread>
+
+#include "core/thread_priority.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
 // ONNX Runtime keeps one small allocation for the life of the process (14 bytes, at the first
@@ -80,6 +84,37 @@ IoInfo describe(const std::string& name, const Ort::TypeInfo& info) {
   return io;
 }
 
+// ONNX Runtime's intra-op threads, made by us so that they run at a lower priority than the
+// threads that answer requests (SessionOptions::nice). The handle is the std::thread.
+struct NiceThreads {
+  int nice = 0;
+};
+
+OrtCustomThreadHandle create_nice_thread(void* options, OrtThreadWorkerFn work, void* param) {
+  const int nice = static_cast<const NiceThreads*>(options)->nice;
+  auto* thread = new std::thread([nice, work, param] {
+    (void)lower_this_thread_priority(nice);
+    work(param);
+  });
+  return reinterpret_cast<OrtCustomThreadHandle>(thread);
+}
+
+void join_nice_thread(OrtCustomThreadHandle handle) {
+  auto* thread = reinterpret_cast<std::thread*>(const_cast<OrtCustomHandleType*>(handle));
+  thread->join();
+  delete thread;
+}
+
+// One per nice value asked for, alive as long as the process (ORT keeps the pointer).
+const NiceThreads* nice_threads(int nice) {
+  static const std::array<NiceThreads, 20> all = [] {
+    std::array<NiceThreads, 20> a{};
+    for (int i = 0; i < 20; ++i) a[static_cast<std::size_t>(i)].nice = i;
+    return a;
+  }();
+  return &all[static_cast<std::size_t>(std::clamp(nice, 0, 19))];
+}
+
 }  // namespace
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -97,6 +132,11 @@ Result<std::unique_ptr<Session>> Session::open(std::shared_ptr<Runtime> runtime,
                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     so.SetIntraOpNumThreads(threads);
     so.SetInterOpNumThreads(1);
+    if (options.nice > 0) {
+      so.SetCustomThreadCreationOptions(const_cast<NiceThreads*>(nice_threads(options.nice)));
+      so.SetCustomCreateThreadFn(create_nice_thread);
+      so.SetCustomJoinThreadFn(join_nice_thread);
+    }
     so.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
     so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
     so.AddConfigEntry("session.intra_op.allow_spinning", options.allow_spinning ? "1" : "0");

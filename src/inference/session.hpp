@@ -27,6 +27,7 @@ struct IoInfo {
 struct SessionOptions {
   int intra_threads = 0;  // 0 = number of cores
   bool allow_spinning = false;
+  int nice = 0;  // the intra-op threads' nice value above their creator's (0: the same)
 };
 
 class Runtime {

@@ -14,6 +14,7 @@ struct EngineSettings {
   int max_detections = 300;              // MAX_DETECTIONS
   int intra_threads = 0;                 // ORT intra-op threads; 0 = number of cores
   bool allow_spinning = false;           // ORT thread spinning (off: sessions share the cores)
+  int nice = 0;                          // INFERENCE_NICE: the intra-op threads' nice increment
   std::int64_t max_pixels = 40'000'000;  // decompression-bomb limit, checked from the header
   int max_tiles = 64;                    // MAX_TILES: tiles per image, the full image included
   int batch_max_size = 4;                // batcher: images per session run (1 = no batcher);

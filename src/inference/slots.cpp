@@ -1,11 +1,18 @@
 #include "inference/slots.hpp"
 
+#include "core/thread_priority.hpp"
+
 namespace ov::inference {
 
-Slots::Slots(int slots, int max_waiting)
+Slots::Slots(int slots, int max_waiting, int nice)
     : capacity_(static_cast<std::size_t>(slots > 0 ? slots : 1) +
                 static_cast<std::size_t>(max_waiting > 0 ? max_waiting : 0)) {
-  for (int i = 0; i < (slots > 0 ? slots : 1); ++i) threads_.emplace_back([this] { loop(); });
+  for (int i = 0; i < (slots > 0 ? slots : 1); ++i) {
+    threads_.emplace_back([this, nice] {
+      (void)lower_this_thread_priority(nice);
+      loop();
+    });
+  }
 }
 
 Slots::~Slots() {

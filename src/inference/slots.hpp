@@ -3,7 +3,8 @@
 // threads of their own run the detections, at most `max_waiting` more wait for one, and beyond
 // that a request is refused at once (the caller answers 503 with Retry-After) rather than
 // queued without bound. The request's own thread is never held: the work reports back through
-// its callback.
+// its callback. The slots' threads run at `nice` above the creator's nice value: detections
+// give way to the threads that answer requests.
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -16,7 +17,7 @@ namespace ov::inference {
 
 class Slots {
  public:
-  Slots(int slots, int max_waiting);
+  Slots(int slots, int max_waiting, int nice = 0);
   ~Slots();  // finishes what was admitted, then stops
   Slots(const Slots&) = delete;
   Slots& operator=(const Slots&) = delete;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.hpp"
+#include "core/thread_priority.hpp"
 #include "events/bus.hpp"
 #include "queue/job_queue.hpp"
 #include "worker/processor.hpp"
@@ -67,6 +68,7 @@ void WorkerPool::report(WorkerStatus& status) {
 }
 
 void WorkerPool::run(int index) {
+  (void)lower_this_thread_priority(settings_.nice);  // detections give way to requests
   WorkerStatus status{settings_.id_prefix + "-" + std::to_string(index), now_ms(), 0, {}};
   report(status);
   auto last_report = std::chrono::steady_clock::now();

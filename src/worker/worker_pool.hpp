@@ -48,6 +48,7 @@ struct PoolSettings {
   // Called every heartbeat_every, while a job runs too, and when a job starts or ends.
   std::function<void(const WorkerStatus&)> on_status;
   std::chrono::milliseconds heartbeat_every{5000};
+  int nice = 0;  // the workers' nice value above the creator's (INFERENCE_NICE)
 };
 
 class WorkerPool {

@@ -3,6 +3,7 @@ wrote, and on the others through the bus), admission control on the blocking poo
 Retry-After, never an unbounded queue), inference slots for the DeepStack endpoint, and
 `?wait=true` detections that hold no thread: /health, /health/live and login answer while many
 wait."""
+import os
 import threading
 import time
 
@@ -197,6 +198,47 @@ def test_deepstack_requests_beyond_the_inference_slots_are_refused(launch):
         assert_busy(r)
         body = r.json()
         assert body["success"] is False and body["error"], body
+
+
+def thread_nices(pid: int) -> dict[int, int]:
+    """The nice value of each thread of a process (field 19 of /proc/PID/task/TID/stat)."""
+    nices = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        nices[int(tid)] = int(fields[16])
+    return nices
+
+
+def test_inference_threads_run_below_the_request_threads(launch):
+    server = launch.server(INFERENCE_NICE="7", INFERENCE_THREADS="2")
+    # One detection: the model has run in a slot, its intra-op threads exist.
+    account = api.new_account(server, "nice")
+    key = server.post(f"/api/v1/users/{account.id}/api-key", headers=account.headers).json()
+    r = server.post("/v1/vision/detection", files=[("api_key", (None, key["api_key"])),
+                                                   ("image", detect.part("dog.jpg"))])
+    assert r.status_code == 200 and r.json()["success"], r.text
+    pid = server.proc.pid
+    nices = thread_nices(pid)
+    base = nices[pid]  # the main thread: the process's own value
+    lowered = [t for t, n in nices.items() if n == min(19, base + 7)]
+    kept = [t for t, n in nices.items() if n == base]
+    # The slot's thread and ONNX Runtime's intra-op thread (2 threads: the caller and one more)
+    # of each model at least; workers too in the embedded shape.
+    assert len(lowered) >= 2, nices
+    assert len(kept) >= 3, f"the main, I/O and blocking-pool threads keep theirs: {nices}"
+    assert set(nices.values()) == {base, min(19, base + 7)}, nices
+    assert server.get("/health").status_code == 200
+
+
+def test_inference_nice_zero_keeps_every_thread_at_the_process_priority(launch):
+    server = launch.server(INFERENCE_NICE="0", INFERENCE_THREADS="2")
+    assert server.get("/health").status_code == 200
+    nices = thread_nices(server.proc.pid)
+    assert set(nices.values()) == {nices[server.proc.pid]}, nices
 
 
 # ---- waiting holds no thread ---------------------------------------------------------------

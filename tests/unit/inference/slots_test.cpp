@@ -1,7 +1,11 @@
 #include "inference/slots.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -85,6 +89,18 @@ TEST(Slots, WorkRunsOnTheSlotsThreadsNotTheCallers) {
   ASSERT_TRUE(slots.try_run([&] { ran_on.set_value(std::this_thread::get_id()); }));
   ASSERT_EQ(future.wait_for(30s), std::future_status::ready);
   EXPECT_NE(future.get(), std::this_thread::get_id());
+}
+
+TEST(Slots, WorkRunsAtTheNiceValueAskedForAboveTheCreators) {
+  const int creator = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+  Slots slots(1, 0, 4);
+  std::promise<int> nice;
+  auto future = nice.get_future();
+  ASSERT_TRUE(slots.try_run([&] {
+    nice.set_value(::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid))));
+  }));
+  ASSERT_EQ(future.wait_for(30s), std::future_status::ready);
+  EXPECT_EQ(future.get(), std::min(19, creator + 4));
 }
 
 }  // namespace
