@@ -197,7 +197,10 @@ HttpHarness::HttpHarness() : impl_(std::make_unique<Impl>()) {
       h.router, http::Cors(c.cors_origins), h.rate_limits.get(),
       http::Authenticator{
           [services](std::string_view token) { return api::authenticate(*services, token); },
-          [services](std::string_view token) { return api::authenticate_fast(*services, token); }});
+          [services](std::string_view token) { return api::authenticate_fast(*services, token); },
+          [services](std::string_view token) {
+            return api::authenticate(*services, token, true);
+          }});
   h.user = h.make_account(Role::user);
   h.admin = h.make_account(Role::admin);
   h.queue_job();

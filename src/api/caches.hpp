@@ -10,6 +10,14 @@
 // remember_*(): when that key (or one sharing its stripe) was forgotten in between, the value
 // it read may be older than that, and it is not kept (a racing password change must not leave
 // the old user cached). Keys: the jti, the user id, the job id; the user id for history pages.
+//
+// Scaled, a shared tier in Redis (cache::SharedTier) sits between these and the database for
+// users with their settings, finished jobs and history pages, with the old service's times to
+// live; the blocking forms ask it (shared_*) before the database and share what they read
+// (share_*) under the generation the lookup saw. Verified tokens need no shared copy: their
+// one shared fact, the blacklist, is in Redis already. Writes raise the key's generation after
+// their commit: user_written() for accounts, forget_shared() for job events (every process
+// that changes jobs, workers included).
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -19,6 +27,7 @@
 #include <string>
 
 #include "cache/lru.hpp"
+#include "cache/shared_tier.hpp"
 #include "core/job.hpp"
 #include "core/user.hpp"
 #include "events/bus.hpp"
@@ -31,6 +40,10 @@ struct CacheSettings {
   std::chrono::milliseconds users{15 * 60'000};   // the old service: profile 15 min
   std::chrono::milliseconds jobs{60'000};         // job status 1 min
   std::chrono::milliseconds history{5 * 60'000};  // history 5 min
+  // The shared tier (scaled), always with the old service's times to live.
+  std::chrono::milliseconds shared_users{15 * 60'000};
+  std::chrono::milliseconds shared_jobs{60'000};
+  std::chrono::milliseconds shared_history{5 * 60'000};
 };
 
 struct CachedUser {
@@ -43,9 +56,18 @@ struct CachedJob {
   std::string json;     // the rendered job
 };
 
+// What the shared tier held, and the generation to share a database read under (nullopt:
+// do not; embedded, or Redis failed).
+template <class T>
+struct SharedFound {
+  std::optional<T> value;
+  std::optional<std::string> generation;
+};
+
 class Caches {
  public:
-  explicit Caches(CacheSettings settings = {});
+  // `shared`: the Redis tier (scaled), or null.
+  explicit Caches(CacheSettings settings = {}, cache::SharedTier* shared = nullptr);
 
   // Access tokens known not to be revoked (by jti), as of when they were checked.
   std::optional<bool> token_live(const std::string& jti) { return tokens_.get(jti); }
@@ -73,8 +95,24 @@ class Caches {
   // What an event on the bus makes stale (any node's write).
   void on_event(const events::Event& event);
 
+  // ---- the shared tier: blocking, never from an I/O thread; inert when embedded ----
+  SharedFound<CachedUser> shared_user(const std::string& id);
+  void share_user(const CachedUser& cached, const std::optional<std::string>& generation);
+  SharedFound<CachedJob> shared_job(const std::string& id);
+  void share_job(const Job& job, const std::string& json,
+                 const std::optional<std::string>& generation);  // finished jobs only
+  SharedFound<std::string> shared_history(const std::string& user_id, const std::string& query);
+  void share_history(const std::string& user_id, const std::string& query, const std::string& json,
+                     const std::optional<std::string>& generation);
+  // An account change this process committed: forgotten here and in the shared tier (the other
+  // nodes' own tiers hear it from the bus).
+  void user_written(const std::string& id);
+  // A job found in the shared tier, kept here too (finished: only those are shared).
+  void remember_shared_job(const std::string& id, CachedJob cached, std::uint64_t stamp);
+
   struct Stats {
     cache::CacheStats tokens, users, jobs, history;
+    std::optional<cache::SharedTierStats> shared;  // scaled only
   };
   Stats stats() const;
 
@@ -90,6 +128,7 @@ class Caches {
   void forgot(const std::string& key) { ++stripe(key); }
 
   CacheSettings settings_;
+  cache::SharedTier* shared_;
   mutable std::array<std::atomic<std::uint64_t>, 256> stripes_{};
   cache::Lru<bool> tokens_;
   cache::Lru<CachedUser> users_;
@@ -97,5 +136,9 @@ class Caches {
   cache::Lru<std::string> history_;
   cache::Lru<std::uint64_t> history_generation_;  // per user: bumped by each of its job events
 };
+
+// What a job event makes stale in the shared tier: the job and its owner's history pages.
+// Called after the change's commit by the process that made it (the lifecycle's observer).
+void forget_shared(cache::SharedTier& shared, const JobEvent& event);
 
 }  // namespace ov::api

@@ -32,11 +32,20 @@ Job visible_job(Services& s, const Context& ctx) {
 }
 
 Response get_job(Services& s, Context& ctx) {
-  const auto stamp = s.caches.stamp(ctx.params.at("job_id"));
+  const std::string& id = ctx.params.at("job_id");
+  const auto stamp = s.caches.stamp(id);
+  auto shared = is_uuid(id) ? s.caches.shared_job(id) : SharedFound<CachedJob>{};
+  const User& me = ctx.principal->user;
+  if (shared.value && (shared.value->user_id == me.id || me.role == Role::admin)) {
+    std::string body = shared.value->json;
+    s.caches.remember_shared_job(id, std::move(*shared.value), stamp);
+    return Response::json(200, std::move(body));
+  }
   auto job = visible_job(s, ctx);
   auto& repo = s.db.jobs();
   std::string body = json::serialize(job_json(job, repo.images(job.id), repo.objects(job.id)));
   s.caches.remember_job(job, body, stamp);  // finished jobs only
+  s.caches.share_job(job, body, shared.generation);
   return Response::json(200, std::move(body));
 }
 
@@ -92,12 +101,18 @@ Response history(Services& s, Context& ctx) {
                        "enum");
     }
   }
+  auto shared = s.caches.shared_history(me, ctx.request.query);
+  if (shared.value) {
+    s.caches.remember_history(me, ctx.request.query, *shared.value, stamp);
+    return Response::json(200, std::move(*shared.value));
+  }
   auto page = s.db.jobs().history(me, status, limit, offset);
   json::array items;
   for (const auto& item : page.items) items.emplace_back(history_item_json(item));
   std::string body = json::serialize(json::object{
       {"items", std::move(items)}, {"total", page.total}, {"limit", limit}, {"offset", offset}});
   s.caches.remember_history(me, ctx.request.query, body, stamp);
+  s.caches.share_history(me, ctx.request.query, body, shared.generation);
   return Response::json(200, std::move(body));
 }
 

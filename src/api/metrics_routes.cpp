@@ -90,6 +90,16 @@ std::vector<obs::Registry::Handle> collect_service_metrics(Caches* caches, queue
       for (const auto& [name, st] : tiers) out.sample(double(st->misses), {{"cache", name}});
       out.family("objectvision_cache_entries", "Entries held by an in-process cache.", "gauge");
       for (const auto& [name, st] : tiers) out.sample(double(st->size), {{"cache", name}});
+      if (s.shared) {
+        out.family(
+            "objectvision_cache_shared_total",
+            "Calls of this process to the caches' Redis tier (scaled): reads that hit, reads that "
+            "missed (absent or stale), and calls that failed (the database answered).",
+            "counter");
+        out.sample(double(s.shared->hits), {{"result", "hit"}});
+        out.sample(double(s.shared->misses), {{"result", "miss"}});
+        out.sample(double(s.shared->failures), {{"result", "failed"}});
+      }
     }));
   }
   return handles;

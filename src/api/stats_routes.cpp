@@ -109,9 +109,16 @@ Response stats(Services& s, Context& ctx) {
   const auto ms = [](chrono::sys_days day) {
     return chrono::duration_cast<chrono::milliseconds>(day.time_since_epoch()).count();
   };
+  const std::string key = "\nstats?" + ctx.request.query;  // beside the history pages
+  auto shared = s.caches.shared_history(me, key);
+  if (shared.value) {
+    s.caches.remember_history(me, key, *shared.value, stamp);
+    return Response::json(200, std::move(*shared.value));
+  }
   auto figures = s.db.jobs().stats(me, ms(from), ms(to + chrono::days{1}));
   std::string body = stats_json(figures, from, to);
-  s.caches.remember_history(me, "\nstats?" + ctx.request.query, body, stamp);
+  s.caches.remember_history(me, key, body, stamp);
+  s.caches.share_history(me, key, body, shared.generation);
   return Response::json(200, std::move(body));
 }
 

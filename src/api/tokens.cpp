@@ -102,7 +102,7 @@ void revoke_access_token(Services& s, const http::Principal& principal) {
 }
 
 void sessions_ended(Services& s, const User& user) {
-  s.caches.forget_user(user.id);
+  s.caches.user_written(user.id);
   SessionEnd end;
   end.before_epoch = user.session_epoch;
   end.reason = "Session has ended; please log in again";
@@ -121,7 +121,8 @@ Result<http::Principal> principal_of(const auth::Claims& claims, User user) {
 
 }  // namespace
 
-Result<http::Principal> authenticate(Services& s, std::string_view access_token) {
+Result<http::Principal> authenticate(Services& s, std::string_view access_token,
+                                     bool from_database) {
   auto claims = s.jwt.verify(access_token, auth::TokenType::access, now_ms() / 1000);
   if (!claims) return claims.error();
   // Before the reads: see Caches.
@@ -130,12 +131,25 @@ Result<http::Principal> authenticate(Services& s, std::string_view access_token)
   if (s.blacklist.contains(claims->jti)) {
     return Error{Errc::unauthenticated, "Token has been revoked"};
   }
-  auto user = s.db.users().find_by_id(claims->sub);
-  if (!user) return Error{Errc::unauthenticated, "Could not validate credentials"};
+  // The shared tier (scaled) first; from the database, the user is read with its settings
+  // and shared under the generation seen before the reads.
+  auto shared = from_database ? SharedFound<CachedUser>{} : s.caches.shared_user(claims->sub);
+  std::optional<CachedUser> loaded = std::move(shared.value);
+  if (!loaded) {
+    auto user = s.db.users().find_by_id(claims->sub);
+    if (!user) return Error{Errc::unauthenticated, "Could not validate credentials"};
+    loaded = CachedUser{std::move(*user), std::nullopt};
+    if (shared.generation) {
+      loaded->settings = s.db.users().settings(loaded->user.id);
+      s.caches.share_user(*loaded, shared.generation);
+    }
+  }
   s.caches.remember_live_token(claims->jti, claims->exp, token_stamp);
-  auto cached = s.caches.user(user->id);
-  s.caches.remember_user(*user, cached ? cached->settings : std::nullopt, user_stamp);
-  return principal_of(*claims, std::move(*user));
+  if (!loaded->settings) {
+    if (auto cached = s.caches.user(loaded->user.id)) loaded->settings = cached->settings;
+  }
+  s.caches.remember_user(loaded->user, loaded->settings, user_stamp);
+  return principal_of(*claims, std::move(loaded->user));
 }
 
 std::optional<Result<http::Principal>> authenticate_fast(Services& s,
@@ -149,7 +163,7 @@ std::optional<Result<http::Principal>> authenticate_fast(Services& s,
 }
 
 void user_changed(Services& s, const std::string& user_id) {
-  s.caches.forget_user(user_id);
+  s.caches.user_written(user_id);
   s.bus.publish(events::Event{user_id, events::UserChanged{}});
 }
 

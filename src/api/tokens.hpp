@@ -29,8 +29,11 @@ void revoke_access_token(Services& s, const http::Principal& principal);
 void sessions_ended(Services& s, const User& user);
 
 // Bearer access token -> principal (signature, expiry, type, blacklist, user active, session
-// epoch), from the database; fills the caches for authenticate_fast.
-Result<http::Principal> authenticate(Services& s, std::string_view access_token);
+// epoch); the user from the caches' Redis tier (scaled) or the database, and from the database
+// only when `from_database` (the authoritative recheck of an open WebSocket, which must catch
+// what a lost invalidation left behind). Fills the caches for authenticate_fast.
+Result<http::Principal> authenticate(Services& s, std::string_view access_token,
+                                     bool from_database = false);
 // The same from memory only: the signature and claims are checked here, the token and the user
 // must be in the caches; nullopt when they are not (authenticate() then decides).
 std::optional<Result<http::Principal>> authenticate_fast(Services& s,

@@ -36,7 +36,7 @@ ApiComposition::ApiComposition(Runtime& rt)
       blacklist_(rt.redis ? auth::make_cached_blacklist(rt.db->tokens(), *rt.redis)
                           : auth::make_db_blacklist(rt.db->tokens())),
       limiter_(rate_limiter(rt)),
-      caches_(cache_settings(rt.config)),
+      caches_(cache_settings(rt.config), rt.shared_cache.get()),
       waiter_(*rt.bus),
       slots_(rt.config.inference_slots, rt.config.inference_queue_max, rt.config.inference_nice),
       services_{rt.config, *rt.db,    hasher_, jwt_,           *blacklist_,

@@ -7,7 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/caches.hpp"
 #include "cache/redis.hpp"
+#include "cache/shared_tier.hpp"
 #include "core/ids.hpp"
 #include "events/bus.hpp"
 #include "files/file_store.hpp"
@@ -133,6 +135,11 @@ Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
   rt->jobs =
       std::make_unique<jobs::Lifecycle>(*rt->db, *rt->queue, *rt->files, *rt->bus, std::move(js));
   rt->processor = std::make_unique<worker::JobProcessor>(*rt->jobs, *rt->engine, *rt->files);
+  if (rt->redis) {
+    rt->shared_cache =
+        std::make_unique<cache::SharedTier>(*rt->redis, api::CacheSettings{}.shared_users);
+    rt->jobs->set_observer([raw](const JobEvent& e) { api::forget_shared(*raw->shared_cache, e); });
+  }
   return rt;
 }
 

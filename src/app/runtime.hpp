@@ -15,7 +15,8 @@ class Database;
 }
 namespace ov::cache {
 class Redis;
-}
+class SharedTier;
+}  // namespace ov::cache
 namespace ov::inference {
 class Engine;
 }
@@ -47,6 +48,9 @@ struct Runtime {
   config::Config config;
   std::unique_ptr<storage::Database> db;
   std::shared_ptr<cache::Redis> redis;  // null when embedded
+  // The caches' Redis tier (null when embedded). Every job event this process makes raises the
+  // generations it makes stale (the lifecycle's observer: serve adds its own caches).
+  std::unique_ptr<cache::SharedTier> shared_cache;
   std::unique_ptr<inference::Engine> engine;
   std::unique_ptr<files::FileStore> files;
   std::unique_ptr<events::Bus> bus;

@@ -71,8 +71,9 @@ int serve(config::Config config) {
   ApiComposition api_composition(rt);
   api::Caches& caches = api_composition.caches();
   http::Router& router = api_composition.router();
-  rt.jobs->set_observer([&caches](const JobEvent& e) {
+  rt.jobs->set_observer([&caches, &rt](const JobEvent& e) {
     caches.on_event(events::Event{e.user_id, e});
+    if (rt.shared_cache) api::forget_shared(*rt.shared_cache, e);
   });
   auto to_caches = rt.bus->subscribe([&caches](const events::Event& e) { caches.on_event(e); });
 
@@ -113,7 +114,8 @@ int serve(config::Config config) {
                                   c.rate_user.burst, c.rate_auth.per_minute, c.rate_auth.burst});
   http::Authenticator authenticator{
       [&services](std::string_view token) { return api::authenticate(services, token); },
-      [&services](std::string_view token) { return api::authenticate_fast(services, token); }};
+      [&services](std::string_view token) { return api::authenticate_fast(services, token); },
+      [&services](std::string_view token) { return api::authenticate(services, token, true); }};
   http::Pipeline pipeline(router, http::Cors(c.cors_origins), &rate_limits, authenticator);
 
   http::ServerOptions options;

@@ -31,10 +31,12 @@ class Span;
 namespace ov::http {
 
 // Turns a bearer token into a principal (Errc::unauthenticated, 401, otherwise). `check` may
-// block (the database); `fast`, when set, answers without blocking or returns nullopt.
+// block (the database); `fast`, when set, answers without blocking or returns nullopt;
+// `authoritative`, when set, reads the source of truth past every cache (else `check`).
 struct Authenticator {
   std::function<Result<Principal>(std::string_view token)> check;
   std::function<std::optional<Result<Principal>>(std::string_view token)> fast;
+  std::function<Result<Principal>(std::string_view token)> authoritative;
 };
 
 // What admit() decided. When `rejection` is set it is the answer (already finished: headers
@@ -70,6 +72,11 @@ class Pipeline {
   // The bearer-token check of the pipeline, for the WebSocket endpoint.
   Result<Principal> authenticate(std::string_view token) const {
     return authenticator_.check(token);
+  }
+  // Past every cache: an open WebSocket's periodic recheck.
+  Result<Principal> authenticate_authoritatively(std::string_view token) const {
+    return authenticator_.authoritative ? authenticator_.authoritative(token)
+                                        : authenticator_.check(token);
   }
   std::optional<Result<Principal>> authenticate_fast(std::string_view token) const {
     if (!authenticator_.fast) return std::nullopt;

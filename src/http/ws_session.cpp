@@ -173,7 +173,7 @@ class WsSession final : public WsConnection, public std::enable_shared_from_this
       std::string error = co_await asio::co_spawn(
           self->pool_.executor(),
           [&]() -> asio::awaitable<std::string> {
-            auto r = pipeline.authenticate(token);
+            auto r = pipeline.authenticate_authoritatively(token);
             co_return r ? std::string() : r.error().message;
           },
           asio::use_awaitable);

@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from ovtest import api, detect
 from ovtest.api import LOGIN, LOGOUT, PROFILE, PASSWORD, user_path
@@ -143,6 +144,65 @@ def test_a_write_on_one_node_reaches_the_caches_of_the_others(clusters):
     assert a.post(LOGOUT, headers=account.headers,
                   json={"refresh_token": account.refresh_token}).status_code == 204
     eventually(lambda: status_of(b, account, PROFILE) == 401, what="B refuses the token")
+
+
+def shared_calls(server, result: str) -> float:
+    """objectvision_cache_shared_total{result=...} of one node: its calls to the Redis tier."""
+    r = server.get("/metrics")
+    assert r.status_code == 200, r.text
+    for family in text_string_to_metric_families(r.text):
+        for sample in family.samples:
+            if sample.name == "objectvision_cache_shared_total" and \
+                    sample.labels.get("result") == result:
+                return sample.value
+    return 0.0
+
+
+def answered_by_the_tier(server, read) -> None:
+    """Repeats `read()` until the node answers one from the Redis tier (its in-process copy
+    has lived out its 50 ms)."""
+    before = shared_calls(server, "hit")
+
+    def attempt():
+        read()
+        return shared_calls(server, "hit") > before
+    eventually(attempt, timeout=10, what="a read answered by the Redis tier")
+
+
+@pytest.mark.scaled_only
+def test_the_redis_tier_answers_every_node_and_is_never_stale_after_a_write(clusters):
+    """In-process copies live 50 ms here: past that, reads go to the Redis tier, which node A
+    filled and node B answers from. A write on A raises the generations it makes stale, so B
+    reads the database again instead of the value A stored before the write (which the tier
+    would otherwise serve for 15 minutes)."""
+    cluster = clusters(nodes=2, workers=1, CACHE_LOCAL_TTL_SECONDS="0.05")
+    a, b = cluster.servers
+    account = api.new_account(a, "redis-tier")
+    job = detect.detect(a, account, "dog.jpg")
+    job_path = detect.job_path(job["job_id"])
+    # A fills the tier: the user with its settings, the finished job, the first history page.
+    assert profile(a, account)["name"] == "Test User"
+    assert status_of(a, account, job_path) == 200
+    assert detect.history(a, account).json()["total"] == 1
+
+    answered_by_the_tier(b, lambda: profile(b, account)["name"] == "Test User")
+    answered_by_the_tier(b, lambda: detect.get_job(b, account, job["job_id"]))
+    answered_by_the_tier(b, lambda: detect.history(b, account).json())
+    assert profile(b, account)["name"] == "Test User"
+    assert detect.history(b, account).json()["total"] == 1
+
+    r = a.patch(user_path(account.id), headers=account.headers, json={"name": "Renamed"})
+    assert r.status_code == 200, r.text
+    second = detect.detect(a, account, "eagle.jpg")
+    assert a.request("DELETE", job_path, headers=account.headers).status_code == 204
+    eventually(lambda: profile(b, account)["name"] == "Renamed", timeout=5,
+               what="B reads the new name")
+    eventually(lambda: status_of(b, account, job_path) == 404, timeout=5,
+               what="B forgets the deleted job")
+    page = eventually(lambda: (lambda p: p if p["total"] == 1 else None)(
+        detect.history(b, account).json()), timeout=5, what="B's history has the new job only")
+    assert page["items"][0]["job_id"] == second["job_id"], page
+    assert shared_calls(a, "failed") == shared_calls(b, "failed") == 0
 
 
 # ---- admission: a saturated blocking pool refuses at once ----------------------------------
