@@ -30,9 +30,9 @@ using std::chrono::seconds;
 namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-// The request line and headers (the body is left out: see to_request). The client address is
-// set by the session (TRUSTED_PROXIES).
-Request header_only(const bhttp::request<bhttp::string_body>& in, const std::string& client_ip) {
+// The request line and headers, copied once per request (the body is moved in when it has
+// been read). The client address is set by the session (TRUSTED_PROXIES).
+Request header_only(const bhttp::request<bhttp::string_body>& in) {
   Request r;
   r.method = std::string(in.method_string());
   r.target = std::string(in.target());
@@ -40,13 +40,6 @@ Request header_only(const bhttp::request<bhttp::string_body>& in, const std::str
   for (const auto& field : in) {
     r.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
-  r.client_ip = client_ip;
-  return r;
-}
-
-Request to_request(bhttp::request<bhttp::string_body>&& in, const std::string& client_ip) {
-  Request r = header_only(in, client_ip);
-  r.body = std::move(in.body());
   return r;
 }
 
@@ -224,7 +217,7 @@ class Server::Impl::Session : public std::enable_shared_from_this<Session> {
                                         bool finished);
 
   Request head_of(const bhttp::request<bhttp::string_body>& in) const {
-    Request r = header_only(in, "");
+    Request r = header_only(in);
     r.client_ip = client_address(peer_ip_, r.headers, server_.options_.trusted_proxies);
     return r;
   }
@@ -361,13 +354,14 @@ asio::awaitable<Response> Server::Impl::Session::respond(const Request& request,
 
 asio::awaitable<void> Server::Impl::Session::serve() {
   const auto& opt = server_.options_;
-  // Answers made before a request is complete. Kept in named locals: g++ 12 mishandles
-  // temporaries passed by value to coroutines.
+  // Answers made before a request is complete, and the request line and headers (read once;
+  // the body joins them when read). Kept in named locals: g++ 12 mishandles temporaries passed
+  // by value to coroutines.
   Response rejection;
-  Request rejected;
+  Request request_head;
   for (;;) {
     idle_ = true;
-    rejected = Request{};
+    request_head = Request{};
     if (server_.draining_) break;
     if (buffer_.size() == 0) {
       // Wait for the first byte of the next request under the keep-alive timeout.
@@ -402,16 +396,16 @@ asio::awaitable<void> Server::Impl::Session::serve() {
       rejection = error_response(400, "Bad Request");
     }
     if (rejection.status != 200) {
-      co_await reply_and_close(rejection, version, rejected, false);
+      co_await reply_and_close(rejection, version, request_head, false);
       break;
     }
 
     auto& header = parser.get();
     version = header.version();
-    rejected = head_of(header);
+    request_head = head_of(header);
     if (auto len = parser.content_length(); len && *len > opt.max_body_bytes) {
       rejection = error_response(413, "Request body too large");
-      co_await reply_and_close(rejection, version, rejected, false);
+      co_await reply_and_close(rejection, version, request_head, false);
       break;
     }
     const bool upgrade = opt.ws_hub && beast::websocket::is_upgrade(header) && !server_.draining_ &&
@@ -421,19 +415,19 @@ asio::awaitable<void> Server::Impl::Session::serve() {
     // the body is read or 100 Continue is sent.
     std::optional<Admission> admission;
     if (!parser.is_done() && !upgrade) {
-      const Request& head = rejected;
+      const Request& head = request_head;
       admission = pipeline.admit_fast(head);
       if (!admission) {
         auto admit = [&] { return pipeline.admit(head); };
         admission = co_await blocking(admit);
         if (!admission) {
           rejection = busy();
-          co_await reply_and_close(rejection, version, rejected, false);
+          co_await reply_and_close(rejection, version, request_head, false);
           break;
         }
       }
       if (admission->rejection) {
-        co_await reply_and_close(*admission->rejection, version, rejected, true);
+        co_await reply_and_close(*admission->rejection, version, request_head, true);
         break;
       }
       if (bhttp::token_list(header[bhttp::field::expect]).exists("100-continue")) {
@@ -448,7 +442,7 @@ asio::awaitable<void> Server::Impl::Session::serve() {
       rejection = error_response(status, status == 408   ? "Request Timeout"
                                          : status == 413 ? "Request body too large"
                                                          : "Bad Request");
-      co_await reply_and_close(rejection, version, rejected, false);
+      co_await reply_and_close(rejection, version, request_head, false);
       break;
     }
 
@@ -460,7 +454,9 @@ asio::awaitable<void> Server::Impl::Session::serve() {
     }
     bool keep_alive = message.keep_alive();
     bool head = message.method() == bhttp::verb::head;
-    Request request = to_request(std::move(message), rejected.client_ip);
+    // The head read above is the request: its headers are not copied a second time.
+    Request request = std::move(request_head);
+    request.body = std::move(message.body());
     Response response = co_await respond(request, admission);
 
     keep_alive = keep_alive && !server_.draining_;

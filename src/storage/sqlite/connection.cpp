@@ -2,8 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <functional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -38,15 +41,15 @@ class SqliteConnection final : public sql::Connection {
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
   ~SqliteConnection() override {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    for (auto& [sql, prepared] : statements_) sqlite3_finalize(prepared.stmt);
     sqlite3_close_v2(db_);
   }
 
   Result<sql::QueryResult> query(std::string_view sql, const sql::Params& params) override {
     auto stmt = statement(sql);
     if (!stmt) return stmt.error();
-    sqlite3_stmt* s = stmt.value();
-    if (auto bound = bind(s, params); !bound) {
+    sqlite3_stmt* s = stmt.value()->stmt;
+    if (auto bound = bind(*stmt.value(), params); !bound) {
       sqlite3_clear_bindings(s);
       return bound.error();
     }
@@ -91,47 +94,72 @@ class SqliteConnection final : public sql::Connection {
     return Error{classify(code), fmt::format("sqlite {}: {}", what, sqlite3_errmsg(db_))};
   }
 
-  Result<sqlite3_stmt*> statement(std::string_view sql) {
-    std::string key(sql);
-    if (auto found = statements_.find(key); found != statements_.end()) return found->second;
+  // A statement, prepared once per connection, with the index SQLite gave each of its
+  // placeholders $1..$n (found once here: binding is then by position).
+  struct Prepared {
     sqlite3_stmt* stmt = nullptr;
+    std::vector<int> index;  // index[i]: the parameter index of $(i + 1)
+  };
+
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+
+  Result<const Prepared*> statement(std::string_view sql) {
+    if (auto found = statements_.find(sql); found != statements_.end()) return &found->second;
+    std::string key(sql);
+    Prepared prepared;
     const char* tail = nullptr;
     int rc = sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size() + 1),
-                                SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+                                SQLITE_PREPARE_PERSISTENT, &prepared.stmt, &tail);
     if (rc != SQLITE_OK) return failure("prepare");
-    if (stmt == nullptr || (tail != nullptr && std::string_view(tail).find_first_not_of(
-                                                   " \t\r\n;") != std::string_view::npos)) {
-      sqlite3_finalize(stmt);
+    if (prepared.stmt == nullptr ||
+        (tail != nullptr &&
+         std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos)) {
+      sqlite3_finalize(prepared.stmt);
       return Error{Errc::internal, "sqlite prepare: expected exactly one statement"};
     }
-    statements_.emplace(std::move(key), stmt);
-    return stmt;
+    // Placeholders are $1..$n; SQLite treats each as a named parameter.
+    const int count = sqlite3_bind_parameter_count(prepared.stmt);
+    for (int i = 1; i <= count; ++i) {
+      const std::string name = "$" + std::to_string(i);
+      const int index = sqlite3_bind_parameter_index(prepared.stmt, name.c_str());
+      if (index == 0) {
+        sqlite3_finalize(prepared.stmt);
+        return Error{Errc::internal, "sqlite prepare: no placeholder " + name};
+      }
+      prepared.index.push_back(index);
+    }
+    auto [it, inserted] = statements_.emplace(std::move(key), std::move(prepared));
+    return &it->second;
   }
 
-  // Placeholders are $1..$n; SQLite treats each as a named parameter, found by name.
-  Result<void> bind(sqlite3_stmt* s, const sql::Params& params) {
-    if (sqlite3_bind_parameter_count(s) != static_cast<int>(params.size())) {
+  // The values stay alive until the statement is reset and its bindings cleared (query()):
+  // SQLite need not copy them.
+  Result<void> bind(const Prepared& p, const sql::Params& params) {
+    if (p.index.size() != params.size()) {
       return Error{Errc::internal,
                    fmt::format("sqlite bind: statement takes {} parameters, {} given",
-                               sqlite3_bind_parameter_count(s), params.size())};
+                               p.index.size(), params.size())};
     }
     for (std::size_t i = 0; i < params.size(); ++i) {
-      std::string name = fmt::format("${}", i + 1);
-      int index = sqlite3_bind_parameter_index(s, name.c_str());
-      if (index == 0) return Error{Errc::internal, "sqlite bind: no placeholder " + name};
+      const int index = p.index[i];
       int rc = std::visit(
           [&](const auto& v) -> int {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, sql::Null>) {
-              return sqlite3_bind_null(s, index);
+              return sqlite3_bind_null(p.stmt, index);
             } else if constexpr (std::is_same_v<T, std::int64_t>) {
-              return sqlite3_bind_int64(s, index, v);
+              return sqlite3_bind_int64(p.stmt, index, v);
             } else if constexpr (std::is_same_v<T, double>) {
-              return sqlite3_bind_double(s, index, v);
+              return sqlite3_bind_double(p.stmt, index, v);
             } else if constexpr (std::is_same_v<T, bool>) {
-              return sqlite3_bind_int(s, index, v ? 1 : 0);
+              return sqlite3_bind_int(p.stmt, index, v ? 1 : 0);
             } else {
-              return sqlite3_bind_text64(s, index, v.data(), v.size(), SQLITE_TRANSIENT,
+              return sqlite3_bind_text64(p.stmt, index, v.data(), v.size(), SQLITE_STATIC,
                                          SQLITE_UTF8);
             }
           },
@@ -167,7 +195,7 @@ class SqliteConnection final : public sql::Connection {
   }
 
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unordered_map<std::string, Prepared, TextHash, std::equal_to<>> statements_;
 };
 
 }  // namespace
