@@ -15,6 +15,7 @@
 #include "api/detection_routes.hpp"
 #include "api/detection_services.hpp"
 #include "api/job_waiter.hpp"
+#include "api/recent_frames.hpp"
 #include "api/services.hpp"
 #include "api/tokens.hpp"
 #include "app/runtime.hpp"
@@ -131,6 +132,7 @@ struct HttpHarness::Impl {
   std::unique_ptr<api::DetectionServices> detection;
   http::Router router;
   std::unique_ptr<http::RateLimitMiddleware> rate_limits;
+  std::unique_ptr<api::RecentFrames> frames;
   std::unique_ptr<api::Caches> caches;
   std::unique_ptr<inference::Slots> slots;
   std::unique_ptr<http::Pipeline> pipeline;
@@ -186,12 +188,15 @@ HttpHarness::HttpHarness() : impl_(std::make_unique<Impl>()) {
   h.services.reset(new api::Services{c, *h.rt->db, *h.hasher, *h.jwt, *h.blacklist, *h.rt->bus,
                                      *h.limiter, *h.caches, nullptr});
   h.slots = std::make_unique<inference::Slots>(1, 4);
+  h.frames = std::make_unique<api::RecentFrames>(std::chrono::milliseconds(2000));
   h.detection.reset(new api::DetectionServices{*h.rt->engine, *h.rt->jobs, *h.rt->queue,
-                                               *h.rt->workers, *h.rt->files, *h.waiter, *h.slots});
+                                               *h.rt->workers, *h.rt->files, *h.waiter, *h.slots,
+                                               *h.frames});
   api::register_all_routes(h.router, *h.services, *h.detection);
   h.rate_limits = std::make_unique<http::RateLimitMiddleware>(
       *h.limiter, http::RateLimits{c.rate_ip.per_minute, c.rate_ip.burst, c.rate_user.per_minute,
-                                   c.rate_user.burst, c.rate_auth.per_minute, c.rate_auth.burst});
+                                   c.rate_user.burst, c.rate_auth.per_minute, c.rate_auth.burst,
+                                   c.rate_camera.per_minute, c.rate_camera.burst});
   auto* services = h.services.get();
   h.pipeline = std::make_unique<http::Pipeline>(
       h.router, http::Cors(c.cors_origins), h.rate_limits.get(),

@@ -1,136 +1,270 @@
-// POST /v1/vision/detection: DeepStack / CodeProject.AI compatible, API-key auth. The detection
-// runs in an inference slot and the request waits for it without holding a thread.
-#include <charconv>
-#include <chrono>
-#include <cmath>
-
+// The DeepStack / CodeProject.AI surface that NVRs and home automation speak:
+//   POST /v1/vision/detection           the default model
+//   POST /v1/vision/custom/{model}      a loaded model, or an alias (MODEL_ALIASES)
+//   POST|GET /v1/vision/custom/list     the models and aliases
+//   GET /v1/server/status/ping, /v1/status/ping, /v1/status/updateavailable
+//   face, scene and the other modules we do not serve: 404 {success: false, error}
+// A detection runs in an inference slot and the request waits for it without holding a
+// thread; the same frame asked again within DEEPSTACK_DUPLICATE_WINDOW_MS is answered from the
+// first (RecentFrames). Access: an API key (form field api_key or X-API-Key) or a bearer
+// token; with DEEPSTACK_ANONYMOUS=true, none too. Rate limits: the "camera" bucket per client.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
+#include <charconv>
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "api/deepstack_reply.hpp"
 #include "api/detection_routes.hpp"
+#include "api/json_io.hpp"
+#include "api/recent_frames.hpp"
 #include "api/route_docs.hpp"
+#include "api/routes.hpp"
 #include "api/tokens.hpp"
 #include "api/upload.hpp"
 #include "auth/digest.hpp"
 #include "core/text.hpp"
+#include "core/version.hpp"
 #include "inference/engine.hpp"
 #include "inference/slots.hpp"
-#include "obs/logging.hpp"
 #include "storage/database.hpp"
 
 namespace ov::api {
+namespace json = boost::json;
 using http::Context;
 using http::Response;
 
 namespace {
 
-Response failure(int status, std::string_view error) {
-  return Response::json(status, fmt::format(R"({{"success":false,"error":"{}","code":{}}})",
-                                            json_escape(error), status));
-}
+// Thrown inside a detection request: answered as deepstack_failure(status, error).
+struct Refusal {
+  int status;
+  std::string error;
+};
 
-std::string prediction_json(const inference::DetectedObject& d) {
-  return fmt::format(
-      R"({{"label":"{}","confidence":{},"y_min":{},"x_min":{},"y_max":{},"x_max":{}}})",
-      json_escape(d.label), std::round(static_cast<double>(d.confidence) * 1e4) / 1e4,
-      std::lround(d.box.y1), std::lround(d.box.x1), std::lround(d.box.y2), std::lround(d.box.x2));
-}
-
-Response answer(const inference::DetectionResult& result,
-                std::chrono::steady_clock::time_point start) {
-  std::string predictions;
-  for (const auto& d : result.detections) {  // sorted by confidence, highest first
-    predictions += (predictions.empty() ? "" : ",") + prediction_json(d);
-  }
-  long process_ms = std::lround(
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  return Response::json(
-      200, fmt::format(R"({{"success":true,"predictions":[{}],"count":{},"duration":{},)"
-                       R"("inferenceMs":{},"processMs":{},"code":200,)"
-                       R"("moduleId":"ObjectVision","command":"detect"}})",
-                       predictions, result.detections.size(), process_ms,
-                       std::lround(result.inference_ms), process_ms));
-}
-
-// The key from the form, X-API-Key, or a bearer access token; 401 otherwise.
-bool authorized(Services& s, const Context& ctx, const std::vector<http::FormPart>& parts) {
+// Who asks: a user (by key or token), or nobody when anonymous access is on. A key that is
+// given must be right even then: a misconfigured camera is told so.
+std::string asker(Services& s, const Context& ctx, const std::vector<http::FormPart>& parts) {
   std::optional<std::string> key;
   for (const auto& p : parts) {
-    if (p.name == "api_key" && !p.filename) key = std::string(p.data);
+    if (p.name == "api_key" && !p.filename && !p.data.empty()) key = std::string(p.data);
   }
   if (!key) {
-    if (auto h = ctx.request.headers.get("X-API-Key")) key = std::string(*h);
+    if (auto h = ctx.request.headers.get("X-API-Key"); h && !h->empty()) key = std::string(*h);
   }
-  if (key && !key->empty()) {
+  if (key) {
     auto user = s.db.users().find_by_api_key_hash(auth::sha256_hex(*key));
-    return user && user->is_active;
+    if (!user || !user->is_active) throw Refusal{401, "Incorrect api key"};
+    return user->id;
   }
   auto h = ctx.request.headers.get("Authorization");
   if (h && h->size() > 7 && http::iequals(h->substr(0, 7), "Bearer ")) {
-    return authenticate(s, h->substr(7)).ok();
+    auto principal = authenticate(s, h->substr(7));
+    if (!principal) throw Refusal{401, principal.error().message};
+    return principal->user.id;
   }
-  return false;
+  if (s.config.deepstack_anonymous) return "anonymous";
+  throw Refusal{401, "An API key is required: the api_key field, X-API-Key or a bearer token"};
 }
 
-Response detect(Services& s, DetectionServices& ds, Context& ctx) {
-  auto start = std::chrono::steady_clock::now();
+// DeepStack's rules: a string float, 0.40 when absent, at most 1.
+float min_confidence(const std::vector<http::FormPart>& parts) {
+  for (const auto& p : parts) {
+    if (p.name != "min_confidence" || p.filename) continue;
+    const std::string text = trim(p.data);
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() ||
+        !std::isfinite(v)) {
+      throw Refusal{400, "Invalid value for min_confidence"};
+    }
+    if (v > 1) throw Refusal{400, "min_confidence cannot be greater than 1"};
+    if (v < 0) throw Refusal{400, "min_confidence cannot be negative"};
+    return static_cast<float>(v);
+  }
+  return 0.40f;
+}
+
+// The model a custom route names: an alias first (MODEL_ALIASES; "*" is the default model),
+// then a loaded model. nullopt: neither.
+std::optional<std::string> resolve_model(Services& s, const inference::Engine& engine,
+                                         const std::string& name) {
+  for (const auto& [alias, model] : s.config.model_aliases) {
+    if (alias == name) return model == "*" ? std::string() : model;
+  }
+  if (engine.find_model(name) != nullptr) return name;
+  return std::nullopt;
+}
+
+Response detect(Services& s, DetectionServices& ds, Context& ctx, const std::string& command) {
+  DeepstackCall call;
+  call.command = command;
+  call.request_id = ctx.request_id;
+  call.max_predictions = static_cast<std::size_t>(s.config.deepstack_max_predictions);
   try {
-    auto parts = form_parts(ctx.request);
-    if (!authorized(s, ctx, parts)) return failure(401, "Invalid or missing api_key");
+    std::vector<http::FormPart> parts;
+    try {
+      parts = form_parts(ctx.request);
+    } catch (const ApiError& e) {  // not multipart, or malformed: DeepStack finds no image
+      throw Refusal{400, "No valid image file found"};
+    }
+    const std::string who = asker(s, ctx, parts);
+    std::string model;
+    if (command == "custom") {
+      const std::string& name = ctx.params.at("model");
+      auto resolved = resolve_model(s, ds.engine, name);
+      if (!resolved) {
+        throw Refusal{404, fmt::format("No model named '{}'; POST /v1/vision/custom/list lists "
+                                       "them",
+                                       name)};
+      }
+      model = *resolved;
+    }
     const http::FormPart* image = nullptr;
-    double min_confidence = 0.40;
     for (const auto& p : parts) {
       if (p.name == "image" || (!image && p.filename)) image = &p;
-      if (p.name == "min_confidence" && !p.filename) {
-        double v = 0;
-        auto [ptr, ec] = std::from_chars(p.data.data(), p.data.data() + p.data.size(), v);
-        if (ec != std::errc() || ptr != p.data.data() + p.data.size() || v < 0 || v > 1) {
-          return failure(400, "min_confidence must be a number from 0 to 1");
-        }
-        min_confidence = v;
-      }
     }
-    if (!image || image->data.empty()) return failure(400, "No image found in the request");
+    if (!image || image->data.empty()) throw Refusal{400, "No valid image file found"};
     check_image_part(*image, "image", s.config.max_image_pixels);
     inference::DetectOptions options;
-    options.confidence = static_cast<float>(min_confidence);
-    // The detection runs in an inference slot and answers through `later`: no thread of the
-    // server waits for it. The bytes are copied: the request may be gone at the timeout.
+    options.model = model;
+    options.confidence = min_confidence(parts);
+
+    // The detection answers through `later`: no thread of the server waits for it.
     auto later = std::make_shared<http::Later>(
         std::chrono::seconds(s.config.wait_timeout_s > 0 ? s.config.wait_timeout_s : 30),
-        failure(503, "The detection did not finish in time"));
-    std::string bytes(image->data);
-    const inference::Engine& engine = ds.engine;
-    bool admitted = ds.slots.try_run([&engine, later, options, start, bytes = std::move(bytes)] {
-      try {
-        const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
-        auto result = engine.detect({data, bytes.size()}, options);
-        if (!result) {
-          later->resolve(failure(http_status(result.error().code), result.error().message));
-          return;
-        }
-        later->resolve(answer(*result, start));
-      } catch (const std::exception& e) {
-        spdlog::error("deepstack: the detection failed: {}", e.what());
-        later->resolve(failure(500, "The detection failed"));
+        deepstack_failure(503, "The detection did not finish in time", call));
+    auto deliver = [later, call](const Result<inference::DetectionResult>& result) {
+      if (result) {
+        later->resolve(deepstack_detections(result.value(), call));
+      } else {
+        const int status =
+            result.error().code == Errc::unavailable ? 503 : http_status(result.error().code);
+        later->resolve(deepstack_failure(status, result.error().message, call));
       }
-    });
+    };
+    const std::string key = fmt::format("{}|{}|{}|{}", who, auth::sha256_hex(image->data), model,
+                                        options.confidence.value_or(0.0f));
+    if (!ds.frames.join(key, deliver)) return Response::deferred(later);
+
+    // The first of its frame: copied, since the request may be gone at the timeout.
+    std::string copy(image->data);
+    const inference::Engine& engine = ds.engine;
+    RecentFrames& frames = ds.frames;
+    bool admitted =
+        ds.slots.try_run([&engine, &frames, deliver, key, options, copy = std::move(copy)] {
+          Result<inference::DetectionResult> result = Error{Errc::internal, "The detection failed"};
+          try {
+            const auto* data = reinterpret_cast<const std::uint8_t*>(copy.data());
+            result = engine.detect({data, copy.size()}, options);
+          } catch (const std::exception& e) {
+            spdlog::error("deepstack: the detection failed: {}", e.what());
+          }
+          deliver(result);
+          frames.complete(key, result);
+        });
     if (!admitted) {
-      Response busy = failure(503, "Every inference slot is busy; try again shortly");
-      busy.headers.set("Retry-After", "1");
-      return busy;
+      Result<inference::DetectionResult> busy =
+          Error{Errc::unavailable, "Every inference slot is busy; try again shortly"};
+      frames.complete(key, busy);  // those that joined it hear it too
+      Response r = deepstack_failure(503, busy.error().message, call);
+      r.headers.set("Retry-After", "1");
+      return r;
     }
     return Response::deferred(later);
+  } catch (const Refusal& r) {
+    return deepstack_failure(r.status, r.error, call);
   } catch (const ApiError& e) {
-    return failure(e.status(), e.detail_is_json() ? "Invalid request" : e.detail());
+    return deepstack_failure(e.status(), e.detail_is_json() ? "Invalid request" : e.detail(), call);
   }
 }
+
+Response model_list(Services& s, const inference::Engine& engine) {
+  json::array models;
+  for (const auto& m : engine.models()) models.emplace_back(json::string(m.name));
+  for (const auto& [alias, model] : s.config.model_aliases) {
+    models.emplace_back(json::string(alias));
+  }
+  return json_response(200, json::object{{"success", true},
+                                         {"models", std::move(models)},
+                                         {"moduleId", "ObjectVision"},
+                                         {"code", 200}});
+}
+
+json::object version_info() {
+  int major = 0, minor = 0, patch = 0;
+  std::sscanf(kVersion, "%d.%d.%d", &major, &minor, &patch);
+  return json::object{{"major", major},  {"minor", minor},         {"patch", patch},
+                      {"build", 0},      {"preRelease", nullptr},  {"securityUpdate", false},
+                      {"file", nullptr}, {"releaseNotes", nullptr}};
+}
+
+Response ping() {
+  return json_response(200,
+                       json::object{{"success", true},
+                                    {"message", ""},
+                                    {"version", kVersion},
+                                    {"timestampUTC", rfc1123(std::chrono::system_clock::now())}});
+}
+
+// What Blue Iris asks: never "update available" (we are updated with the rest of the system).
+Response update_available() {
+  return json_response(
+      200,
+      json::object{{"success", true},
+                   {"message", fmt::format("ObjectVision {} is the current version", kVersion)},
+                   {"version", version_info()},
+                   {"current", version_info()},
+                   {"latest", version_info()},
+                   {"updateAvailable", false},
+                   {"timestampUTC", rfc1123(std::chrono::system_clock::now())}});
+}
+
+// DeepStack and CodeProject.AI modules that ObjectVision does not serve.
+constexpr const char* kUnserved[] = {
+    "/v1/vision/face",      "/v1/vision/face/recognize",  "/v1/vision/face/register",
+    "/v1/vision/face/list", "/v1/vision/face/delete",     "/v1/vision/face/match",
+    "/v1/vision/scene",     "/v1/vision/enhance",         "/v1/vision/alpr",
+    "/v1/vision/ocr",       "/v1/image/removebackground", "/v1/image/superresolution",
+    "/v1/image/cartoonise"};
 
 }  // namespace
 
 void register_deepstack_routes(http::Router& router, Services& s, DetectionServices& ds) {
-  router.add({"POST", "/v1/vision/detection", http::AuthMode::none, "", docs::deepstack(),
-              [&s, &ds](Context& c) { return detect(s, ds, c); }});
+  using http::AuthMode;
+  router.add({"POST", "/v1/vision/detection", AuthMode::none, "camera", docs::deepstack(false),
+              [&s, &ds](Context& c) { return detect(s, ds, c, "detect"); }});
+  router.add({"POST", "/v1/vision/custom/list", AuthMode::none, "camera", docs::deepstack_models(),
+              [&s, &ds](Context&) { return model_list(s, ds.engine); }});
+  router.add(never_blocks({"GET", "/v1/vision/custom/list", AuthMode::none, "camera",
+                           docs::deepstack_models(),
+                           [&s, &ds](Context&) { return model_list(s, ds.engine); }}));
+  router.add({"POST", "/v1/vision/custom/{model}", AuthMode::none, "camera", docs::deepstack(true),
+              [&s, &ds](Context& c) { return detect(s, ds, c, "custom"); }});
+  for (const char* path : {"/v1/server/status/ping", "/v1/status/ping"}) {
+    router.add(never_blocks({"GET", path, AuthMode::none, "camera", docs::deepstack_ping(),
+                             [](Context&) { return ping(); }}));
+  }
+  router.add(never_blocks({"GET", "/v1/status/updateavailable", AuthMode::none, "camera",
+                           docs::deepstack_update(), [](Context&) { return update_available(); }}));
+  for (const char* path : kUnserved) {
+    const std::string what = path;
+    router.add(never_blocks(
+        {"POST", path, AuthMode::none, "camera", docs::deepstack_unserved(), [what](Context& c) {
+           DeepstackCall call;
+           call.request_id = c.request_id;
+           call.command = what.substr(what.rfind('/') + 1);
+           return deepstack_failure(
+               404,
+               fmt::format("ObjectVision serves object detection only: {} is not available; "
+                           "use /v1/vision/detection or /v1/vision/custom/{{model}}",
+                           what),
+               call);
+         }}));
+  }
 }
 
 }  // namespace ov::api

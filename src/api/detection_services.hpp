@@ -19,6 +19,7 @@ class Lifecycle;
 namespace ov::api {
 
 class JobWaiter;
+class RecentFrames;
 
 struct DetectionServices {
   const inference::Engine& engine;
@@ -28,6 +29,7 @@ struct DetectionServices {
   const files::FileStore& files;  // serving images
   JobWaiter& waiter;
   inference::Slots& slots;  // detections that a request waits for (DeepStack)
+  RecentFrames& frames;     // DeepStack frames asked again: answered from the first
 };
 
 }  // namespace ov::api

@@ -9,6 +9,7 @@
 #include "api/json_io.hpp"
 #include "api/route_docs.hpp"
 #include "api/routes.hpp"
+#include "core/version.hpp"
 #include "http/middleware.hpp"
 
 namespace ov::api {
@@ -49,6 +50,7 @@ json::array path_parameters(const std::string& path) {
 std::string openapi_document(const http::Router& router, const config::Config& config) {
   json::object paths;
   for (const auto& r : router.routes()) {
+    if (r->doc.hidden) continue;
     json::object op{{"summary", r->doc.summary}, {"operationId", operation_id(*r)}};
     if (!r->doc.tag.empty()) op["tags"] = json::array{json::string(r->doc.tag)};
     auto params = path_parameters(r->path);
@@ -93,7 +95,7 @@ std::string openapi_document(const http::Router& router, const config::Config& c
   json::object doc{
       {"openapi", "3.1.0"},
       {"info", json::object{{"title", config.company_name + " API"},
-                            {"version", "0.1.0"},
+                            {"version", kVersion},
                             {"description",
                              "Self-hostable object detection: accounts, users and "
                              "detection jobs."}}},

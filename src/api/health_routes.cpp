@@ -8,6 +8,7 @@
 #include "api/route_docs.hpp"
 #include "api/routes.hpp"
 #include "cache/redis.hpp"
+#include "core/version.hpp"
 #include "storage/database.hpp"
 
 namespace ov::api {
@@ -16,8 +17,6 @@ using http::Context;
 using http::Response;
 
 namespace {
-
-constexpr const char* kVersion = "0.1.0";
 
 template <class F>
 std::pair<Result<void>, double> timed(F&& f) {

@@ -205,24 +205,61 @@ http::RouteDoc revoke_api_key() {
        error("422", "Not a UUID")});
 }
 
-http::RouteDoc deepstack() {
-  auto failure = [](std::string_view code, std::string_view description) {
-    return reply(code, description, ref("DeepStackError"));
-  };
+namespace {
+
+std::string deepstack_failure(std::string_view code, std::string_view description) {
+  return reply(code, description, ref("DeepStackError"));
+}
+
+}  // namespace
+
+http::RouteDoc deepstack(bool custom) {
   auto d = doc(
-      "DeepStack / CodeProject.AI compatible detection (synchronous)", "compatibility",
+      custom ? "DeepStack / CodeProject.AI detection with a named model or alias (synchronous)"
+             : "DeepStack / CodeProject.AI detection with the default model (synchronous)",
+      "compatibility",
       R"({"required":true,"content":{"multipart/form-data":{"schema":{"type":"object","required":["image"],"properties":{)"
       R"("image":{"type":"string","format":"binary","description":"The image; any file part when no part is named image"},)"
       R"("min_confidence":{"type":"number","minimum":0,"maximum":1,"default":0.4},)"
       R"("api_key":{"type":"string","description":"The user's API key, instead of the X-API-Key header"}}}}}})",
-      {reply("200", "The objects, highest confidence first", ref("DeepStackResult")),
-       failure("400", "No image, a bad min_confidence or a malformed body"),
-       failure("401", "Invalid or missing api_key"), failure("413", "Too many pixels"),
-       failure("415", "Not multipart/form-data, or not an image format we read"),
-       failure("422", "Invalid request"),
-       failure("503", "Every inference slot is busy, or the detection did not finish in time")});
-  // The key may come as the api_key form field too, which a security scheme cannot say.
-  d.security = R"([{"APIKeyHeader":[]},{"bearerAuth":[]},{"OAuth2PasswordBearer":[]}])";
+      {reply("200", "The objects, highest confidence first (at most DEEPSTACK_MAX_PREDICTIONS)",
+             ref("DeepStackResult")),
+       deepstack_failure("400", "No valid image file found, or a bad min_confidence"),
+       deepstack_failure("401", "Incorrect api key, or none (unless DEEPSTACK_ANONYMOUS)"),
+       deepstack_failure("404", custom ? "No such model or alias" : "Not found"),
+       deepstack_failure("413", "Too many pixels"),
+       deepstack_failure("415", "Not an image format we read"),
+       deepstack_failure("422", "Invalid request"),
+       deepstack_failure("503",
+                         "Every inference slot is busy, or the detection did not finish "
+                         "in time")});
+  // The key may come as the api_key form field too, which a security scheme cannot say; with
+  // DEEPSTACK_ANONYMOUS=true none is needed.
+  d.security = R"([{},{"APIKeyHeader":[]},{"bearerAuth":[]},{"OAuth2PasswordBearer":[]}])";
+  return d;
+}
+
+http::RouteDoc deepstack_models() {
+  return doc("The models and aliases the custom route serves (CodeProject.AI)", "compatibility", "",
+             {reply("200", "Their names", ref("DeepStackModels"))});
+}
+
+http::RouteDoc deepstack_ping() {
+  return doc("CodeProject.AI's server ping", "compatibility", "",
+             {reply("200", "The server answers", ref("DeepStackPing"))});
+}
+
+http::RouteDoc deepstack_update() {
+  return doc(
+      "CodeProject.AI's update check: never an update (ObjectVision updates with the "
+      "system)",
+      "compatibility", "", {reply("200", "The current version", ref("DeepStackUpdate"))});
+}
+
+http::RouteDoc deepstack_unserved() {
+  auto d = doc("A DeepStack / CodeProject.AI module ObjectVision does not serve", "compatibility",
+               "", {deepstack_failure("404", "Object detection only")});
+  d.hidden = true;  // not ours: only a clear answer for those clients
   return d;
 }
 
@@ -297,11 +334,22 @@ std::string_view component_schemas() {
     "y_max": {"type": "integer"}, "x_max": {"type": "integer"}}},
   "DeepStackResult": {"type": "object", "properties": {"success": {"type": "boolean"},
     "predictions": {"type": "array", "items": {"$ref": "#/components/schemas/DeepStackPrediction"}},
-    "count": {"type": "integer"}, "duration": {"type": "integer"},
+    "count": {"type": "integer"}, "message": {"type": "string"}, "duration": {"type": "integer"},
     "inferenceMs": {"type": "integer"}, "processMs": {"type": "integer"},
-    "code": {"type": "integer"}, "moduleId": {"type": "string"}, "command": {"type": "string"}}},
+    "analysisRoundTripMs": {"type": "integer"}, "moduleId": {"type": "string"},
+    "moduleName": {"type": "string"}, "code": {"type": "integer"}, "command": {"type": "string"},
+    "requestId": {"type": "string"}, "inferenceDevice": {"type": "string"},
+    "processedBy": {"type": "string"}, "timestampUTC": {"type": "string"}}},
   "DeepStackError": {"type": "object", "properties": {"success": {"type": "boolean"},
-    "error": {"type": "string"}, "code": {"type": "integer"}}},
+    "error": {"type": "string"}, "duration": {"type": "integer"}, "code": {"type": "integer"}}},
+  "DeepStackModels": {"type": "object", "properties": {"success": {"type": "boolean"},
+    "models": {"type": "array", "items": {"type": "string"}}}},
+  "DeepStackPing": {"type": "object", "properties": {"success": {"type": "boolean"},
+    "message": {"type": "string"}, "version": {"type": "string"},
+    "timestampUTC": {"type": "string"}}},
+  "DeepStackUpdate": {"type": "object", "properties": {"success": {"type": "boolean"},
+    "message": {"type": "string"}, "version": {"type": "object"}, "current": {"type": "object"},
+    "latest": {"type": "object"}, "updateAvailable": {"type": "boolean"}}},
   "HistoryPage": {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}},
     "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"}}}
 })";

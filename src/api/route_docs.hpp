@@ -23,7 +23,11 @@ http::RouteDoc image(bool annotated);
 http::RouteDoc stats();
 http::RouteDoc rotate_api_key();
 http::RouteDoc revoke_api_key();
-http::RouteDoc deepstack();
+http::RouteDoc deepstack(bool custom);
+http::RouteDoc deepstack_models();
+http::RouteDoc deepstack_ping();
+http::RouteDoc deepstack_update();
+http::RouteDoc deepstack_unserved();
 
 // The shared component schemas (User, Tokens, HTTPError, HTTPValidationError, ...).
 std::string_view component_schemas();

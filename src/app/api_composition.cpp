@@ -38,10 +38,12 @@ ApiComposition::ApiComposition(Runtime& rt)
       limiter_(rate_limiter(rt)),
       caches_(cache_settings(rt.config), rt.shared_cache.get()),
       waiter_(*rt.bus),
+      frames_(std::chrono::milliseconds(rt.config.deepstack_duplicate_window_ms)),
       slots_(rt.config.inference_slots, rt.config.inference_queue_max, rt.config.inference_nice),
       services_{rt.config, *rt.db,    hasher_, jwt_,           *blacklist_,
                 *rt.bus,   *limiter_, caches_, rt.redis.get(), rt.mailer.get()},
-      detection_{*rt.engine, *rt.jobs, *rt.queue, *rt.workers, *rt.files, waiter_, slots_} {
+      detection_{*rt.engine, *rt.jobs, *rt.queue, *rt.workers,
+                 *rt.files,  waiter_,  slots_,    frames_} {
   api::register_all_routes(router_, services_, detection_);
 }
 

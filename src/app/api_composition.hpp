@@ -7,6 +7,7 @@
 #include "api/caches.hpp"
 #include "api/detection_services.hpp"
 #include "api/job_waiter.hpp"
+#include "api/recent_frames.hpp"
 #include "api/services.hpp"
 #include "auth/blacklist.hpp"
 #include "auth/jwt.hpp"
@@ -39,6 +40,7 @@ class ApiComposition {
   std::unique_ptr<cache::RateLimiter> limiter_;
   api::Caches caches_;
   api::JobWaiter waiter_;
+  api::RecentFrames frames_;  // before the slots: their last works still complete frames
   inference::Slots slots_;
   api::Services services_;
   api::DetectionServices detection_;

@@ -5,10 +5,11 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "core/version.hpp"
 
 namespace ov::app {
 
-inline constexpr const char* kVersion = "0.1.0";
+using ov::kVersion;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitConfig = 2;
 

@@ -10,6 +10,7 @@
 #include "api/caches.hpp"
 #include "cache/redis.hpp"
 #include "cache/shared_tier.hpp"
+#include "core/host.hpp"
 #include "core/ids.hpp"
 #include "events/bus.hpp"
 #include "files/file_store.hpp"
@@ -44,10 +45,19 @@ inference::EngineSettings engine_settings(const config::Config& c) {
 
 namespace {
 
-std::string hostname() {
-  char buf[256] = {};
-  ::gethostname(buf, sizeof buf - 1);
-  return buf;
+// Each alias names a loaded model ("*": the default one) and is not itself a model's name.
+std::string check_model_aliases(const config::Config& c, const inference::Engine& engine) {
+  std::string loaded;
+  for (const auto& m : engine.models()) loaded += (loaded.empty() ? "" : ", ") + m.name;
+  for (const auto& [alias, model] : c.model_aliases) {
+    if (engine.find_model(alias) != nullptr) {
+      return alias + " is the name of a loaded model; an alias needs a name of its own";
+    }
+    if (model != "*" && engine.find_model(model) == nullptr) {
+      return alias + " names the model " + model + ", which is not loaded (loaded: " + loaded + ")";
+    }
+  }
+  return {};
 }
 
 // The job-finished mail, when the user wants it: counts per class from the job's objects.
@@ -96,6 +106,9 @@ Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
   auto engine = inference::Engine::load(engine_settings(c));
   if (!engine) return Error{engine.error().code, "models: " + engine.error().message};
   rt->engine = std::move(engine.value());
+  if (auto problem = check_model_aliases(c, *rt->engine); !problem.empty()) {
+    return Error{Errc::invalid_argument, "MODEL_ALIASES: " + problem};
+  }
 
   rt->files = std::make_unique<files::FileStore>(c.data_dir + "/files");
 
@@ -152,7 +165,7 @@ std::unique_ptr<worker::WorkerPool> start_workers(Runtime& rt, int count,
   ps.nice = rt.config.inference_nice;
   ps.heartbeat_every = heartbeat_window(rt.config) / 6;
   ps.claim_wait = rt.redis ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(0);
-  std::string host = hostname();
+  std::string host = host_name();
   auto pid = static_cast<std::int64_t>(::getpid());
   ps.on_status = [&rt, host, pid](const worker::WorkerStatus& st) {
     queue::WorkerInfo info;

@@ -110,8 +110,9 @@ int serve(config::Config config) {
   auto service_metrics = api::collect_service_metrics(&caches, rt.queue.get());
 
   http::RateLimitMiddleware rate_limits(
-      api_composition.limiter(), {c.rate_ip.per_minute, c.rate_ip.burst, c.rate_user.per_minute,
-                                  c.rate_user.burst, c.rate_auth.per_minute, c.rate_auth.burst});
+      api_composition.limiter(),
+      {c.rate_ip.per_minute, c.rate_ip.burst, c.rate_user.per_minute, c.rate_user.burst,
+       c.rate_auth.per_minute, c.rate_auth.burst, c.rate_camera.per_minute, c.rate_camera.burst});
   http::Authenticator authenticator{
       [&services](std::string_view token) { return api::authenticate(services, token); },
       [&services](std::string_view token) { return api::authenticate_fast(services, token); },

@@ -5,19 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
+#include "core/host.hpp"
 #include "core/ids.hpp"
 #include "obs/trace.hpp"
 
 namespace ov::app {
-namespace {
-
-std::string host_name() {
-  char buf[256] = {};
-  ::gethostname(buf, sizeof buf - 1);
-  return buf;
-}
-
-}  // namespace
 
 TracingGuard::TracingGuard(const config::Config& c, std::string_view role) {
   if (c.otel_traces_endpoint.empty()) return;

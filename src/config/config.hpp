@@ -61,6 +61,15 @@ struct Config {
   RateLimitSetting rate_user{300, 60};
   RateLimitSetting rate_auth{30, 10};
   RateLimitSetting rate_login_account{10, 10};  // login attempts per account, any address
+  // DeepStack / CodeProject.AI routes (NVRs, home automation): their own bucket per client IP
+  // instead of the general one (a few cameras behind one NVR send many frames a second).
+  RateLimitSetting rate_camera{3000, 100};
+  bool deepstack_anonymous = false;          // serve them without a key or token
+  int deepstack_max_predictions = 20;        // predictions per answer; 0 = all (Frigate: 20)
+  int deepstack_duplicate_window_ms = 2000;  // the same frame again within this: no inference
+  // MODEL_ALIASES: name=model pairs, "*" the default model (Blue Iris's model names).
+  std::vector<std::pair<std::string, std::string>> model_aliases{{"ipcam-general", "*"},
+                                                                 {"ipcam-combined", "*"}};
   std::string log_level = "info";
   std::string log_format = "json";
   std::uint64_t argon2_ops = 2;

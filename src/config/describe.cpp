@@ -29,6 +29,12 @@ std::string mask_url(const std::string& url) {
   return url.substr(0, colon + 1) + "****" + url.substr(at);
 }
 
+std::string aliases(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::string out;
+  for (const auto& [alias, model] : pairs) out += (out.empty() ? "" : ",") + alias + "=" + model;
+  return out;
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
@@ -89,6 +95,12 @@ std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
       {"RATE_LIMIT_AUTH_BURST", num(c.rate_auth.burst)},
       {"RATE_LIMIT_LOGIN_ACCOUNT_PER_MINUTE", num(c.rate_login_account.per_minute)},
       {"RATE_LIMIT_LOGIN_ACCOUNT_BURST", num(c.rate_login_account.burst)},
+      {"DEEPSTACK_RATE_LIMIT_PER_MINUTE", num(c.rate_camera.per_minute)},
+      {"DEEPSTACK_RATE_LIMIT_BURST", num(c.rate_camera.burst)},
+      {"DEEPSTACK_ANONYMOUS", c.deepstack_anonymous ? "true" : "false"},
+      {"DEEPSTACK_MAX_PREDICTIONS", std::to_string(c.deepstack_max_predictions)},
+      {"DEEPSTACK_DUPLICATE_WINDOW_MS", std::to_string(c.deepstack_duplicate_window_ms)},
+      {"MODEL_ALIASES", aliases(c.model_aliases)},
       {"LOG_LEVEL", c.log_level},
       {"LOG_FORMAT", c.log_format},
       {"ARGON2_OPS", std::to_string(c.argon2_ops)},

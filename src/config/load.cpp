@@ -97,6 +97,34 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
+// "ipcam-general=*,ipcam-dark=yolov8n"; nullopt when malformed. Empty: no aliases.
+std::optional<std::vector<std::pair<std::string, std::string>>> model_aliases(
+    const std::string& text) {
+  auto name_ok = [](const std::string& n) {
+    if (n.empty() || n.size() > 100) return false;
+    for (char ch : n) {
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-') {
+        return false;
+      }
+    }
+    return true;
+  };
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& item : split_list(text)) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) return std::nullopt;
+    auto trimmed = [](std::string v) {
+      auto b = v.find_first_not_of(" \t");
+      auto e = v.find_last_not_of(" \t");
+      return b == std::string::npos ? std::string() : v.substr(b, e - b + 1);
+    };
+    std::string alias = trimmed(item.substr(0, eq)), model = trimmed(item.substr(eq + 1));
+    if (!name_ok(alias) || (model != "*" && !name_ok(model))) return std::nullopt;
+    out.emplace_back(std::move(alias), std::move(model));
+  }
+  return out;
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -281,6 +309,23 @@ Result<Config> load(const Vars& vars) {
   r.rate("RATE_LIMIT_AUTH_PER_MINUTE", "RATE_LIMIT_AUTH_BURST", c.rate_auth);
   r.rate("RATE_LIMIT_LOGIN_ACCOUNT_PER_MINUTE", "RATE_LIMIT_LOGIN_ACCOUNT_BURST",
          c.rate_login_account);
+  r.rate("DEEPSTACK_RATE_LIMIT_PER_MINUTE", "DEEPSTACK_RATE_LIMIT_BURST", c.rate_camera);
+  std::string anonymous = c.deepstack_anonymous ? "true" : "false";
+  r.choice("DEEPSTACK_ANONYMOUS", anonymous, {"true", "false"});
+  c.deepstack_anonymous = anonymous == "true";
+  r.integer("DEEPSTACK_MAX_PREDICTIONS", c.deepstack_max_predictions, 0, 100'000);
+  r.integer("DEEPSTACK_DUPLICATE_WINDOW_MS", c.deepstack_duplicate_window_ms, 0, 60'000);
+  if (auto it = vars.find("MODEL_ALIASES"); it != vars.end()) {
+    auto aliases = model_aliases(it->second);
+    if (aliases) {
+      c.model_aliases = std::move(*aliases);
+    } else {
+      r.fail(
+          "MODEL_ALIASES: expected name=model pairs separated by commas (model * is the "
+          "default model; names of letters, digits, '.', '_' and '-'), got '" +
+          it->second + "'");
+    }
+  }
   r.choice("LOG_LEVEL", c.log_level, {"trace", "debug", "info", "warning", "error", "critical"});
   r.choice("LOG_FORMAT", c.log_format, {"json", "text"});
   r.u64("ARGON2_OPS", c.argon2_ops, 1, 20);

@@ -48,6 +48,7 @@ struct RateLimits {
   double ip_per_minute = 0, ip_burst = 1;
   double user_per_minute = 0, user_burst = 1;
   double auth_per_minute = 0, auth_burst = 1;
+  double camera_per_minute = 0, camera_burst = 1;  // rate group "camera": DeepStack routes
 };
 class RateLimitMiddleware {
  public:

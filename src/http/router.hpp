@@ -47,13 +47,15 @@ struct RouteDoc {
   std::string responses;     // an OpenAPI responses object
   std::string query;         // OpenAPI parameter objects of the query, as a JSON array
   std::string security;      // an OpenAPI security requirement array; empty: from the AuthMode
+  bool hidden = false;       // left out of the document (answers for other servers' clients)
 };
 
 struct Route {
   std::string method;  // GET, POST, PATCH, PUT, DELETE
   std::string path;    // template: /api/v1/users/{user_id}
   AuthMode auth = AuthMode::none;
-  std::string rate_group;  // "" (default limits), "auth" (signup/login/refresh), "none"
+  // "" (default limits), "auth" (signup/login/refresh), "camera" (DeepStack routes), "none"
+  std::string rate_group;
   RouteDoc doc;
   Handler handler;
   FastHandler fast;  // optional: tried first, on the I/O thread

@@ -45,6 +45,10 @@ std::optional<Response> RateLimitMiddleware::check_ip(const Route* route, const 
       return r;
     }
   }
+  if (route && route->rate_group == "camera") {  // their own bucket, instead of the general one
+    return take("camera:" + request.client_ip, limits_.camera_per_minute, limits_.camera_burst,
+                fast);
+  }
   return take("ip:" + request.client_ip, limits_.ip_per_minute, limits_.ip_burst, fast);
 }
 

@@ -39,12 +39,40 @@ TEST(Config, InvalidValuesNameTheVariable) {
                                                      {"JWT_ALGORITHM", "RS256"},
                                                      {"JWT_ALGORITHM", "none"},
                                                      {"DATABASE_URL", "mysql://x"},
-                                                     {"REDIS_URL", "http://x"}}) {
+                                                     {"REDIS_URL", "http://x"},
+                                                     {"INFERENCE_NICE", "20"},
+                                                     {"DEEPSTACK_ANONYMOUS", "yes"},
+                                                     {"DEEPSTACK_MAX_PREDICTIONS", "-1"},
+                                                     {"DEEPSTACK_DUPLICATE_WINDOW_MS", "x"},
+                                                     {"MODEL_ALIASES", "ipcam-general"},
+                                                     {"MODEL_ALIASES", "=yolov8n"},
+                                                     {"MODEL_ALIASES", "a b=yolov8n"},
+                                                     {"MODEL_ALIASES", "ipcam=yolo/v8"}}) {
     auto c = load(Vars{{name, value}});
     ASSERT_FALSE(c.ok()) << name << "=" << value;
     EXPECT_EQ(c.error().code, Errc::invalid_argument);
     EXPECT_NE(c.error().message.find(name), std::string::npos) << c.error().message;
   }
+}
+
+TEST(Config, DeepstackSettingsAndModelAliases) {
+  auto defaults = load_from({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->deepstack_anonymous);
+  EXPECT_EQ(defaults->deepstack_max_predictions, 20) << "Frigate's fixed array holds 20";
+  EXPECT_EQ(defaults->deepstack_duplicate_window_ms, 2000);
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(defaults->model_aliases, (Pairs{{"ipcam-general", "*"}, {"ipcam-combined", "*"}}));
+  auto c = load_from({{"DEEPSTACK_ANONYMOUS", "true"},
+                      {"DEEPSTACK_MAX_PREDICTIONS", "0"},
+                      {"MODEL_ALIASES", " ipcam-dark = yolov8n , license-plate=*"}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->deepstack_anonymous);
+  EXPECT_EQ(c->deepstack_max_predictions, 0);
+  EXPECT_EQ(c->model_aliases, (Pairs{{"ipcam-dark", "yolov8n"}, {"license-plate", "*"}}));
+  auto none = load_from({{"MODEL_ALIASES", ""}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->model_aliases.empty());
 }
 
 TEST(Config, ProductionRequiresASecret) {
