@@ -70,8 +70,7 @@ http::Response deepstack_detections(const inference::DetectionResult& result,
           R"("requestId":"{}","inferenceDevice":"CPU","processedBy":"{}","timestampUTC":"{}"}})",
           predictions, kept.size(), json_escape(message(kept)), process_ms,
           std::lround(result.inference_ms), process_ms, process_ms, call.command,
-          json_escape(call.request_id), processed_by(),
-          rfc1123(std::chrono::system_clock::now())));
+          json_escape(call.request_id), processed_by(), rfc1123(std::chrono::system_clock::now())));
 }
 
 http::Response deepstack_failure(int status, std::string_view error, const DeepstackCall& call) {
