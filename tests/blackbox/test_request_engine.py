@@ -231,7 +231,9 @@ def test_a_saturated_blocking_pool_answers_503_with_retry_after(launch):
 
 
 def test_deepstack_requests_beyond_the_inference_slots_are_refused(launch):
-    server = launch.server(INFERENCE_SLOTS="1", INFERENCE_QUEUE_MAX="0")
+    # The same photo in every request: without the duplicate-frame cache, each takes a slot.
+    server = launch.server(INFERENCE_SLOTS="1", INFERENCE_QUEUE_MAX="0",
+                           DEEPSTACK_DUPLICATE_WINDOW_MS="0")
     account = api.new_account(server, "slots")
     r = server.post(f"/api/v1/users/{account.id}/api-key", headers=account.headers)
     assert r.status_code == 201, r.text

@@ -55,6 +55,8 @@ def default_settings() -> dict[str, str]:
         "RATE_LIMIT_USER_BURST": GENEROUS,
         "RATE_LIMIT_AUTH_PER_MINUTE": GENEROUS,
         "RATE_LIMIT_AUTH_BURST": GENEROUS,
+        "DEEPSTACK_RATE_LIMIT_PER_MINUTE": GENEROUS,
+        "DEEPSTACK_RATE_LIMIT_BURST": GENEROUS,
         # The bundled model, made by the set-up in the repository (servers run in temp dirs).
         "MODELS_DIR": str(REPO / "models"),
         # One inference thread: several test processes share two cores.
