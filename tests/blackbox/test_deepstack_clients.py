@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ovtest import api, detect, images
-from ovtest.server import BINARY
+from ovtest.server import REPO
 
 DETECTION = "/v1/vision/detection"
 CUSTOM = "/v1/vision/custom/"
@@ -97,7 +97,9 @@ def duplicates(server) -> float:
 def frame_320(tmp_path) -> bytes:
     """Frigate's input: the photo resized to its 320x320 model input, as a JPEG."""
     out = tmp_path / "frame320.jpg"
-    tool = BINARY.parent / "bench" / "bench_resize_jpeg"
+    # The release build's tool, whichever server is under test: the ASan build makes only the
+    # server and the unit tests (scripts/test.sh), and the release build always comes first.
+    tool = REPO / "build" / "bench" / "bench_resize_jpeg"
     subprocess.run([str(tool), str(images.PHOTOS / "dog.jpg"), str(out), "320", "320"],
                    check=True)
     return out.read_bytes()
