@@ -154,7 +154,7 @@ void Caches::on_event(const events::Event& event) {
   } else if (const auto* end = std::get_if<SessionEnd>(&event.what)) {
     if (!end->jti.empty()) forget_token(end->jti);
     if (end->before_epoch > 0) forget_user(event.user_id);
-  } else {
+  } else if (std::holds_alternative<events::UserChanged>(event.what)) {
     forget_user(event.user_id);
   }
 }

@@ -22,9 +22,18 @@ namespace ov::events {
 // The user's account changed (name, role, settings, API key): caches of it are stale.
 struct UserChanged {};
 
+// An admin changed the models of one process (POST /api/v1/models/...): every other process
+// does the same to its own engine. Not about a user: the event's user_id is empty.
+struct ModelsChanged {
+  std::string action;  // load, reload, unload, alias, unalias
+  std::string name;    // the model, or the alias
+  std::string model;   // alias: the model it names ("*" the default)
+  std::string origin;  // the process that made the change (it does not apply it twice)
+};
+
 struct Event {
   std::string user_id;
-  std::variant<JobEvent, SessionEnd, UserChanged> what;
+  std::variant<JobEvent, SessionEnd, UserChanged, ModelsChanged> what;
 };
 
 // Handlers stay registered while their Subscription lives. Destroying it from any thread
@@ -72,7 +81,7 @@ Result<std::unique_ptr<Bus>> make_redis_bus(const cache::RedisConfig& config,
 
 // The Redis channel of a user's events: ov:events:<user_id> for job events,
 // ov:events:<user_id>:session for the end of sessions, ov:events:<user_id>:user for changes of
-// the account.
+// the account; changes of the models go to ov:events:_models (no user id starts with '_').
 std::string redis_channel(const std::string& user_id, std::string_view suffix = {});
 
 }  // namespace ov::events

@@ -102,4 +102,23 @@ std::optional<SessionEnd> session_end_from_json(std::string_view text) {
   return std::nullopt;
 }
 
+std::string to_json(const ModelsChanged& change) {
+  return json::serialize(json::object{{"type", "models.changed"},
+                                      {"action", change.action},
+                                      {"name", change.name},
+                                      {"model", change.model},
+                                      {"origin", change.origin}});
+}
+
+std::optional<ModelsChanged> models_changed_from_json(std::string_view text) {
+  auto o = object_of(text);
+  if (!o || string_at(*o, "type") != "models.changed") return std::nullopt;
+  auto action = string_at(*o, "action");
+  auto name = string_at(*o, "name");
+  auto origin = string_at(*o, "origin");
+  if (!action || !name || name->empty() || !origin) return std::nullopt;
+  return ModelsChanged{std::move(*action), std::move(*name), string_at(*o, "model").value_or(""),
+                       std::move(*origin)};
+}
+
 }  // namespace ov::events

@@ -23,4 +23,8 @@ std::string to_json(const SessionEnd& end);
 std::string to_json(const UserChanged& change);  // "{}": the channel says it all
 std::optional<SessionEnd> session_end_from_json(std::string_view text);
 
+//   models:     {"type": "models.changed", "action", "name", "model", "origin"}
+std::string to_json(const ModelsChanged& change);
+std::optional<ModelsChanged> models_changed_from_json(std::string_view text);
+
 }  // namespace ov::events

@@ -31,6 +31,7 @@ constexpr const char* kPrefix = "ov:events:";
 constexpr const char* kPattern = "ov:events:*";
 constexpr std::string_view kSessionSuffix = ":session";
 constexpr std::string_view kUserSuffix = ":user";
+constexpr std::string_view kModelsUser = "_models";  // ov:events:_models
 constexpr std::chrono::milliseconds kFirstBackoff{100};
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
 constexpr int kPollSliceMs = 1000;  // how often an idle subscriber checks its liveness
@@ -79,7 +80,10 @@ class RedisBus final : public Bus {
                                 : std::holds_alternative<UserChanged>(event.what) ? kUserSuffix
                                                                                   : "";
       std::string text = std::visit([](const auto& what) { return to_json(what); }, event.what);
-      auto reply = publisher_->command({"PUBLISH", redis_channel(event.user_id, suffix), text});
+      const std::string channel = std::holds_alternative<ModelsChanged>(event.what)
+                                      ? redis_channel(std::string(kModelsUser))
+                                      : redis_channel(event.user_id, suffix);
+      auto reply = publisher_->command({"PUBLISH", channel, text});
       if (reply && reply->type != cache::RedisReply::Type::error) return;
       why = reply ? reply->str : reply.error().message;
     } catch (const std::exception& e) {
@@ -169,7 +173,11 @@ class RedisBus final : public Bus {
       auto& message = **next;
       if (message.channel.compare(0, prefix.size(), prefix) != 0) continue;
       std::string user = message.channel.substr(prefix.size());
-      if (user.size() > kSessionSuffix.size() && user.ends_with(kSessionSuffix)) {
+      if (user == kModelsUser) {
+        if (auto change = models_changed_from_json(message.payload)) {
+          handlers_->deliver(kAll, Event{"", std::move(*change)});
+        }
+      } else if (user.size() > kSessionSuffix.size() && user.ends_with(kSessionSuffix)) {
         user.resize(user.size() - kSessionSuffix.size());
         if (auto end = session_end_from_json(message.payload)) {
           handlers_->deliver(kAll, Event{std::move(user), std::move(*end)});

@@ -64,6 +64,21 @@ TEST(EventCodec, SessionEndsRoundTrip) {
   EXPECT_FALSE(all_back->ends("any", 3));
 }
 
+TEST(EventCodec, AChangeOfTheModelsRoundTrips) {
+  ModelsChanged sent{"alias", "ipcam-dark", "yolo \"v8\"", "host:42"};
+  auto back = models_changed_from_json(to_json(sent));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->action, "alias");
+  EXPECT_EQ(back->name, "ipcam-dark");
+  EXPECT_EQ(back->model, "yolo \"v8\"");
+  EXPECT_EQ(back->origin, "host:42");
+  for (const char* text : {"{}", R"({"type":"models.changed","action":"load","origin":"o"})",
+                           R"({"type":"models.changed","action":"load","name":"","origin":"o"})",
+                           R"({"type":"job.queued","action":"load","name":"m","origin":"o"})"}) {
+    EXPECT_FALSE(models_changed_from_json(text).has_value()) << text;
+  }
+}
+
 TEST(EventCodec, AnythingElseIsRefused) {
   for (const char* text :
        {"", "[]", "{}", "not json",

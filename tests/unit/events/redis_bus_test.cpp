@@ -60,8 +60,10 @@ TEST(RedisBus, AnEventPublishedOnOneNodeReachesEveryNode) {
   ended.before_epoch = 4;
   ended.reason = "Session has ended";
   node_a->publish(Event{user, ended});
-  ASSERT_TRUE(on_b.wait_for(2));
-  ASSERT_TRUE(on_a.wait_for(2));
+  const std::string origin = new_uuid();
+  node_a->publish(Event{"", ModelsChanged{"load", "second", "", origin}});
+  ASSERT_TRUE(on_b.wait_for(3));
+  ASSERT_TRUE(on_a.wait_for(3));
   for (auto* node : {&on_a, &on_b}) {
     const JobEvent* job = nullptr;
     const SessionEnd* end = nullptr;
@@ -83,6 +85,14 @@ TEST(RedisBus, AnEventPublishedOnOneNodeReachesEveryNode) {
     ASSERT_NE(end, nullptr) << "the session event crossed Redis";
     EXPECT_EQ(end->before_epoch, 4);
     EXPECT_EQ(end->reason, "Session has ended");
+    const ModelsChanged* change = nullptr;
+    for (const auto& e : seen) {
+      const auto* c = std::get_if<ModelsChanged>(&e.what);
+      if (c && c->origin == origin) change = c;
+    }
+    ASSERT_NE(change, nullptr) << "the change of the models crossed Redis";
+    EXPECT_EQ(change->action, "load");
+    EXPECT_EQ(change->name, "second");
   }
   EXPECT_EQ(redis_channel(user), "ov:events:" + user);
   EXPECT_EQ(redis_channel(user, ":session"), "ov:events:" + user + ":session");
