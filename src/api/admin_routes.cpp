@@ -1,5 +1,7 @@
 // /api/v1/admin/...: what operators look at (admins only).
 //   GET /api/v1/admin/schedules: each scheduled task, its schedule, its next and last run.
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 
 #include "api/json_io.hpp"
@@ -13,18 +15,12 @@ namespace json = boost::json;
 
 namespace {
 
-void require_admin(const http::Context& ctx) {
-  if (!ctx.principal || ctx.principal->user.role != Role::admin) {
-    throw ApiError(403, "Only an admin may see this");
-  }
-}
-
 json::value time_or_null(const std::optional<std::int64_t>& ms) {
   return ms ? json::value(rfc3339(*ms)) : json::value(nullptr);
 }
 
 http::Response schedules(Services& s, const http::Context& ctx) {
-  require_admin(ctx);
+  require_admin(ctx, "see this");
   auto rows = s.db.schedules().list();
   if (!rows) throw_api_error(rows.error());
   json::array tasks;
@@ -52,6 +48,12 @@ http::Response schedules(Services& s, const http::Context& ctx) {
 }
 
 }  // namespace
+
+void require_admin(const http::Context& ctx, std::string_view what) {
+  if (!ctx.principal || ctx.principal->user.role != Role::admin) {
+    throw ApiError(403, fmt::format("Only an admin may {}", what));
+  }
+}
 
 void register_admin_routes(http::Router& router, Services& s) {
   router.add(

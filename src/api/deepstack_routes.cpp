@@ -1,6 +1,7 @@
 // The DeepStack / CodeProject.AI surface that NVRs and home automation speak:
 //   POST /v1/vision/detection           the default model
-//   POST /v1/vision/custom/{model}      a loaded model, or an alias (MODEL_ALIASES)
+//   POST /v1/vision/custom/{model}      a loaded model, or an alias (MODEL_ALIASES, or set at
+//                                       run time: /api/v1/models/aliases)
 //   POST|GET /v1/vision/custom/list     the models and aliases
 //   GET /v1/server/status/ping, /v1/status/ping, /v1/status/updateavailable
 //   face, scene and the other modules we do not serve: 404 {success: false, error}
@@ -88,17 +89,6 @@ float min_confidence(const std::vector<http::FormPart>& parts) {
   return 0.40f;
 }
 
-// The model a custom route names: an alias first (MODEL_ALIASES; "*" is the default model),
-// then a loaded model. nullopt: neither.
-std::optional<std::string> resolve_model(Services& s, const inference::Engine& engine,
-                                         const std::string& name) {
-  for (const auto& [alias, model] : s.config.model_aliases) {
-    if (alias == name) return model == "*" ? std::string() : model;
-  }
-  if (engine.find_model(name) != nullptr) return name;
-  return std::nullopt;
-}
-
 Response detect(Services& s, DetectionServices& ds, Context& ctx, const std::string& command) {
   DeepstackCall call;
   call.command = command;
@@ -115,13 +105,16 @@ Response detect(Services& s, DetectionServices& ds, Context& ctx, const std::str
     std::string model;
     if (command == "custom") {
       const std::string& name = ctx.params.at("model");
-      auto resolved = resolve_model(s, ds.engine, name);
+      // A loaded model or an alias (the engine resolves both; unloaded meanwhile: 404 below).
+      auto resolved = ds.engine.find_model(name);
       if (!resolved) {
         throw Refusal{404, fmt::format("No model named '{}'; POST /v1/vision/custom/list lists "
                                        "them",
                                        name)};
       }
-      model = *resolved;
+      // The default model by any name is "" (what /v1/vision/detection asks): Blue Iris's two
+      // requests for one frame are then one detection (RecentFrames).
+      model = resolved->is_default ? std::string() : resolved->name;
     }
     const http::FormPart* image = nullptr;
     for (const auto& p : parts) {
@@ -182,12 +175,10 @@ Response detect(Services& s, DetectionServices& ds, Context& ctx, const std::str
   }
 }
 
-Response model_list(Services& s, const inference::Engine& engine) {
+Response model_list(const inference::Engine& engine) {
   json::array models;
   for (const auto& m : engine.models()) models.emplace_back(json::string(m.name));
-  for (const auto& [alias, model] : s.config.model_aliases) {
-    models.emplace_back(json::string(alias));
-  }
+  for (const auto& [alias, model] : engine.aliases()) models.emplace_back(json::string(alias));
   return json_response(200, json::object{{"success", true},
                                          {"models", std::move(models)},
                                          {"moduleId", "ObjectVision"},
@@ -238,10 +229,10 @@ void register_deepstack_routes(http::Router& router, Services& s, DetectionServi
   router.add({"POST", "/v1/vision/detection", AuthMode::none, "camera", docs::deepstack(false),
               [&s, &ds](Context& c) { return detect(s, ds, c, "detect"); }});
   router.add({"POST", "/v1/vision/custom/list", AuthMode::none, "camera", docs::deepstack_models(),
-              [&s, &ds](Context&) { return model_list(s, ds.engine); }});
-  router.add(never_blocks({"GET", "/v1/vision/custom/list", AuthMode::none, "camera",
-                           docs::deepstack_models(),
-                           [&s, &ds](Context&) { return model_list(s, ds.engine); }}));
+              [&ds](Context&) { return model_list(ds.engine); }});
+  router.add(
+      never_blocks({"GET", "/v1/vision/custom/list", AuthMode::none, "camera",
+                    docs::deepstack_models(), [&ds](Context&) { return model_list(ds.engine); }}));
   router.add({"POST", "/v1/vision/custom/{model}", AuthMode::none, "camera", docs::deepstack(true),
               [&s, &ds](Context& c) { return detect(s, ds, c, "custom"); }});
   for (const char* path : {"/v1/server/status/ping", "/v1/status/ping"}) {

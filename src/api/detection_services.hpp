@@ -19,6 +19,7 @@ class Lifecycle;
 namespace ov::api {
 
 class JobWaiter;
+class ModelChanges;
 class RecentFrames;
 
 struct DetectionServices {
@@ -30,6 +31,7 @@ struct DetectionServices {
   JobWaiter& waiter;
   inference::Slots& slots;  // detections that a request waits for (DeepStack)
   RecentFrames& frames;     // DeepStack frames asked again: answered from the first
+  ModelChanges& models;     // admins' changes of the models, done by every process
 };
 
 }  // namespace ov::api

@@ -1,6 +1,7 @@
 #pragma once
 // Route registration, one function per resource file.
 #include <string>
+#include <string_view>
 
 #include "api/services.hpp"
 #include "http/router.hpp"
@@ -15,6 +16,9 @@ inline http::Route never_blocks(http::Route route) {
   };
   return route;
 }
+
+// 403 "Only an admin may <what>" unless the caller is an admin.
+void require_admin(const http::Context& ctx, std::string_view what);
 
 void register_health_routes(http::Router& router, Services& s);
 void register_auth_routes(http::Router& router, Services& s);

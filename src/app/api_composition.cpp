@@ -42,8 +42,8 @@ ApiComposition::ApiComposition(Runtime& rt)
       slots_(rt.config.inference_slots, rt.config.inference_queue_max, rt.config.inference_nice),
       services_{rt.config, *rt.db,    hasher_, jwt_,           *blacklist_,
                 *rt.bus,   *limiter_, caches_, rt.redis.get(), rt.mailer.get()},
-      detection_{*rt.engine, *rt.jobs, *rt.queue, *rt.workers,
-                 *rt.files,  waiter_,  slots_,    frames_} {
+      detection_{*rt.engine, *rt.jobs, *rt.queue, *rt.workers,      *rt.files,
+                 waiter_,    slots_,   frames_,   *rt.model_changes} {
   api::register_all_routes(router_, services_, detection_);
 }
 

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/caches.hpp"
+#include "api/model_changes.hpp"
 #include "cache/redis.hpp"
 #include "cache/shared_tier.hpp"
 #include "core/host.hpp"
@@ -40,25 +41,13 @@ inference::EngineSettings engine_settings(const config::Config& c) {
   s.nice = c.inference_nice;
   s.max_pixels = c.max_image_pixels;
   s.max_tiles = c.max_tiles;
+  for (const auto& [alias, model] : c.model_aliases) {
+    s.aliases.emplace_back(alias, model == "*" ? std::string() : model);
+  }
   return s;
 }
 
 namespace {
-
-// Each alias names a loaded model ("*": the default one) and is not itself a model's name.
-std::string check_model_aliases(const config::Config& c, const inference::Engine& engine) {
-  std::string loaded;
-  for (const auto& m : engine.models()) loaded += (loaded.empty() ? "" : ", ") + m.name;
-  for (const auto& [alias, model] : c.model_aliases) {
-    if (engine.find_model(alias) != nullptr) {
-      return alias + " is the name of a loaded model; an alias needs a name of its own";
-    }
-    if (model != "*" && engine.find_model(model) == nullptr) {
-      return alias + " names the model " + model + ", which is not loaded (loaded: " + loaded + ")";
-    }
-  }
-  return {};
-}
 
 // The job-finished mail, when the user wants it: counts per class from the job's objects.
 void mail_job_finished(Runtime& rt, const Job& job) {
@@ -106,9 +95,6 @@ Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
   auto engine = inference::Engine::load(engine_settings(c));
   if (!engine) return Error{engine.error().code, "models: " + engine.error().message};
   rt->engine = std::move(engine.value());
-  if (auto problem = check_model_aliases(c, *rt->engine); !problem.empty()) {
-    return Error{Errc::invalid_argument, "MODEL_ALIASES: " + problem};
-  }
 
   rt->files = std::make_unique<files::FileStore>(c.data_dir + "/files");
 
@@ -148,6 +134,7 @@ Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
   rt->jobs =
       std::make_unique<jobs::Lifecycle>(*rt->db, *rt->queue, *rt->files, *rt->bus, std::move(js));
   rt->processor = std::make_unique<worker::JobProcessor>(*rt->jobs, *rt->engine, *rt->files);
+  rt->model_changes = std::make_unique<api::ModelChanges>(*rt->engine, *rt->bus);
   if (rt->redis) {
     rt->shared_cache =
         std::make_unique<cache::SharedTier>(*rt->redis, api::CacheSettings{}.shared_users);

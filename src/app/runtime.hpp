@@ -42,6 +42,10 @@ namespace ov::jobs {
 class Lifecycle;
 }  // namespace ov::jobs
 
+namespace ov::api {
+class ModelChanges;
+}
+
 namespace ov::app {
 
 struct Runtime {
@@ -60,6 +64,8 @@ struct Runtime {
   std::unique_ptr<worker::JobProcessor> processor;
   std::unique_ptr<mail::Mailer> mailer;            // stores mail; serve's Sender sends it
   std::atomic<worker::WorkerPool*> pool{nullptr};  // in-process workers, woken after a submit
+  // Changes of the models made on any process, done to this one's engine (after engine, bus).
+  std::unique_ptr<api::ModelChanges> model_changes;
 
   ~Runtime();
 };

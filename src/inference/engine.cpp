@@ -2,34 +2,40 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <exception>
 #include <new>
 
-#include "inference/model.hpp"
+#include "inference/engine_impl.hpp"
 #include "inference/model_repository.hpp"
 #include "inference/pipeline.hpp"
 #include "obs/trace.hpp"
 
 namespace ov::inference {
 
-struct Engine::Impl {
-  EngineSettings settings;
-  std::shared_ptr<Runtime> runtime;
-  std::vector<std::unique_ptr<Model>> models;
-  std::vector<ModelInfo> infos;
-  std::size_t default_index = 0;
-
-  const Model* find(const std::string& name) const {
-    if (name.empty()) return models[default_index].get();
-    for (const auto& m : models) {
-      if (m->info().name == name) return m.get();
-    }
-    return nullptr;
-  }
-};
-
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Engine::~Engine() = default;
+
+std::shared_ptr<const ModelCatalog> Engine::Impl::snapshot() const {
+  std::lock_guard lock(catalog_mutex);
+  return catalog;
+}
+
+void Engine::Impl::publish(std::shared_ptr<const ModelCatalog> next) {
+  std::lock_guard lock(catalog_mutex);
+  catalog.swap(next);
+  // `next` (the old catalog) is released outside the lock: a model it was the last owner of
+  // closes here, unless a detection still holds it.
+}
+
+void Engine::Impl::remember_load(const std::string& name, const Error* failure) {
+  std::lock_guard lock(refused_mutex);
+  if (failure == nullptr) {
+    refused.erase(name);
+  } else {
+    refused[name] = failure->message;
+  }
+}
 
 Result<std::unique_ptr<Engine>> Engine::load(const EngineSettings& settings) {
   auto entries = discover_models(settings);
@@ -39,42 +45,46 @@ Result<std::unique_ptr<Engine>> Engine::load(const EngineSettings& settings) {
   auto impl = std::make_unique<Impl>();
   impl->settings = settings;
   impl->runtime = runtime.value();
+  auto catalog = std::make_shared<ModelCatalog>();
+  std::vector<std::shared_ptr<const Model>> models;
   for (const auto& entry : entries.value()) {
     auto model = Model::load(impl->runtime, entry, settings);
     if (!model) return model.error();
-    impl->models.push_back(std::move(model.value()));
+    models.push_back(std::move(model.value()));
   }
+  catalog->default_name = models.front()->info().name;
   if (!settings.default_model.empty() && settings.model_path.empty()) {
-    bool found = false;
-    for (std::size_t i = 0; i < impl->models.size(); ++i) {
-      if (impl->models[i]->info().name == settings.default_model) {
-        impl->default_index = i;
-        found = true;
-      }
-    }
+    const bool found = std::any_of(models.begin(), models.end(), [&](const auto& m) {
+      return m->info().name == settings.default_model;
+    });
     if (!found) {
       return Error{Errc::unavailable, fmt::format("the default model '{}' is not in '{}'",
                                                   settings.default_model, settings.models_dir)};
     }
+    catalog->default_name = settings.default_model;
   }
-  for (std::size_t i = 0; i < impl->models.size(); ++i) {
-    impl->infos.push_back(impl->models[i]->info());
-    impl->infos.back().is_default = i == impl->default_index;
+  for (auto& m : models) catalog->put(std::move(m));
+  for (const auto& [alias, model] : settings.aliases) {
+    if (auto problem = alias_problem(*catalog, alias, model); !problem.empty()) {
+      return Error{Errc::invalid_argument, "MODEL_ALIASES: " + problem};
+    }
+    catalog->aliases.emplace_back(alias, model == "*" ? std::string() : model);
   }
+  impl->catalog = std::move(catalog);
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
 std::vector<ModelInfo> Engine::models() const {
-  return impl_->infos;
+  auto catalog = impl_->snapshot();
+  std::vector<ModelInfo> out;
+  for (const auto& m : catalog->models) out.push_back(*m.info);
+  return out;
 }
 
-const ModelInfo* Engine::find_model(const std::string& name) const {
-  const Model* m = impl_->find(name);
-  if (m == nullptr) return nullptr;
-  for (const auto& info : impl_->infos) {
-    if (info.name == m->info().name) return &info;
-  }
-  return nullptr;
+std::shared_ptr<const ModelInfo> Engine::find_model(const std::string& name) const {
+  auto catalog = impl_->snapshot();
+  const LoadedModel* m = catalog->find(name);
+  return m == nullptr ? nullptr : m->info;
 }
 
 const EngineSettings& Engine::settings() const {
@@ -83,12 +93,16 @@ const EngineSettings& Engine::settings() const {
 
 Result<DetectionResult> Engine::detect(std::span<const std::uint8_t> encoded_image,
                                        const DetectOptions& options) const {
-  const Model* model = impl_->find(options.model);
-  if (model == nullptr) {
-    std::string names;
-    for (const auto& info : impl_->infos) names += (names.empty() ? "" : ", ") + info.name;
-    return Error{Errc::not_found,
-                 fmt::format("unknown model '{}' (available: {})", options.model, names)};
+  // The model stays open until this detection ends, whatever management does meanwhile.
+  std::shared_ptr<const Model> model;
+  {
+    auto catalog = impl_->snapshot();
+    const LoadedModel* loaded = catalog->find(options.model);
+    if (loaded == nullptr) {
+      return Error{Errc::not_found, fmt::format("unknown model '{}' (available: {})", options.model,
+                                                catalog->names())};
+    }
+    model = loaded->model;
   }
   // run_pipeline turns allocation failures into errors naming its stage; this is the net
   // under it: no exception leaves the engine, a failure fails this image only.

@@ -1,9 +1,13 @@
 #pragma once
 // The detection engine: loads and warms up every model at start, then detects objects in
-// encoded images from any number of threads. Hides ONNX Runtime and OpenCV.
+// encoded images from any number of threads. Hides ONNX Runtime and OpenCV. Models can be
+// loaded, reloaded and unloaded and aliases set while detections run: each detection keeps the
+// model it started with until it ends.
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -27,9 +31,25 @@ class Engine {
   Result<DetectionResult> detect(std::span<const std::uint8_t> encoded_image,
                                  const DetectOptions& options) const;
 
-  std::vector<ModelInfo> models() const;
-  const ModelInfo* find_model(const std::string& name) const;  // empty name = default
+  std::vector<ModelInfo> models() const;  // the loaded ones, by name
+  // A loaded model by name or alias (empty name = the default); null when there is none.
+  std::shared_ptr<const ModelInfo> find_model(const std::string& name) const;
   const EngineSettings& settings() const;
+
+  // ---- management at run time (admins) ----
+  // Serialised with each other; slow (a load opens and warms up a model) but detections run
+  // meanwhile. Errors: not_found (no such model on disk / loaded / alias), conflict (already
+  // loaded; the default model or one an alias names cannot be unloaded), invalid_argument (an
+  // alias that is a model's name, or not a name), and the model's own refusal (not an ONNX
+  // model, not a detection model...) which is also remembered as its state.
+  Result<ModelInfo> load_model(const std::string& name);
+  Result<ModelInfo> reload_model(const std::string& name);  // the newest version, swapped in
+  Result<void> unload_model(const std::string& name);
+  Result<void> set_alias(const std::string& alias, const std::string& model);  // "" = default
+  Result<void> remove_alias(const std::string& alias);
+  std::vector<std::pair<std::string, std::string>> aliases() const;  // alias, model ("" default)
+  // Every model: the loaded ones, then those on disk that are not (reads the models directory).
+  std::vector<ModelStatus> model_statuses() const;
 
   struct Impl;
 

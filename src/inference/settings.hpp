@@ -2,6 +2,8 @@
 // What the application configures about detection (filled from the environment / config).
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ov::inference {
 
@@ -21,6 +23,8 @@ struct EngineSettings {
                                          // also the tiles run at a time
   int batch_max_wait_us = 1000;          // batcher: how long the first caller waits for others
   bool warm_up = true;                   // run each model once at load
+  // MODEL_ALIASES: other names of loaded models; an empty model is the default one.
+  std::vector<std::pair<std::string, std::string>> aliases;
 };
 
 }  // namespace ov::inference

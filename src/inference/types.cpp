@@ -5,6 +5,18 @@
 
 namespace ov::inference {
 
+const char* to_string(ModelState state) {
+  switch (state) {
+    case ModelState::loaded:
+      return "loaded";
+    case ModelState::available:
+      return "available";
+    case ModelState::failed:
+      return "failed";
+  }
+  return "?";
+}
+
 const char* to_string(Family family) {
   switch (family) {
     case Family::yolov8:

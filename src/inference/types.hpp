@@ -75,4 +75,23 @@ struct ModelInfo {
   std::vector<std::string> labels;
 };
 
+// Where a model of the models directory stands: serving, on disk only, or refused at its last
+// load (the reason says why).
+enum class ModelState { loaded, available, failed };
+const char* to_string(ModelState state);
+
+// What a model has done since the process started (reloads keep counting).
+struct ModelCounters {
+  double success = 0, failure = 0;        // images detected / failed
+  double inferences = 0, executions = 0;  // images and tiles run / session runs
+};
+
+struct ModelStatus {
+  ModelInfo info;  // name, version and path always; the rest once loaded
+  ModelState state = ModelState::available;
+  std::string reason;                // failed: why
+  std::vector<std::string> aliases;  // the names that lead to it
+  ModelCounters counters;
+};
+
 }  // namespace ov::inference

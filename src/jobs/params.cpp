@@ -73,7 +73,7 @@ inference::DetectOptions detect_options(const JobParams& p) {
 
 std::vector<ParamProblem> check_params(const JobParams& params, const inference::Engine& engine) {
   std::vector<ParamProblem> problems;
-  const inference::ModelInfo* model = engine.find_model(params.model);
+  const auto model = engine.find_model(params.model);
   if (model == nullptr) {
     problems.push_back({"model", "Unknown model: " + params.model});
     return problems;

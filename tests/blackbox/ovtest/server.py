@@ -298,6 +298,12 @@ class Server:
     def patch(self, path, **kw):
         return self.request("PATCH", path, **kw)
 
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
     def head(self, path, **kw):
         return self.request("HEAD", path, **kw)
 
