@@ -36,6 +36,7 @@ json::object loaded_json(const inference::ModelInfo& m) {
                       {"input_width", m.input_width},
                       {"input_height", m.input_height},
                       {"dynamic_batch", m.dynamic_batch},
+                      {"stride", m.stride > 0 ? json::value(m.stride) : json::value(nullptr)},
                       {"is_default", m.is_default},
                       {"labels", strings(m.labels)}};
 }

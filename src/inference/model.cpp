@@ -49,7 +49,8 @@ Result<std::unique_ptr<Model>> Model::load(std::shared_ptr<Runtime> runtime,
                            model->spec_.input_h,
                            model->spec_.dynamic_batch,
                            false,
-                           model->spec_.labels};
+                           model->spec_.labels,
+                           model->spec_.stride};
   const int max_batch = model->spec_.dynamic_batch ? settings.batch_max_size : 1;
   const Model* self = model.get();
   model->batcher_ = std::make_unique<Batcher>(

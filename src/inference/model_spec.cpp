@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 
@@ -184,6 +185,25 @@ void normalisation(ModelSpec& spec, const json::object& cfg) {
   }
 }
 
+// Ultralytics' `stride` (the largest, e.g. 32): the input's sides must be multiples of it, or
+// the grid the boxes are decoded on does not match the image the model saw.
+Result<void> stride_of(const json::object& cfg, ModelSpec& spec) {
+  auto stride = numbers(cfg.if_contains("stride"));
+  if (stride.empty()) return {};
+  const double s = *std::max_element(stride.begin(), stride.end());
+  if (!(s >= 1 && s <= 1024) || s != static_cast<int>(s)) {
+    return Error{Errc::unsupported, fmt::format("stride {} is not a stride (1..1024)", s)};
+  }
+  spec.stride = static_cast<int>(s);
+  if (spec.input_w % spec.stride != 0 || spec.input_h % spec.stride != 0) {
+    return Error{Errc::unsupported,
+                 fmt::format("the input {}x{} is not a multiple of the model's stride {}: export "
+                             "it with an imgsz that is",
+                             spec.input_w, spec.input_h, spec.stride)};
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ModelSpec> inspect_model(const Session& session, const std::string& config_json) {
@@ -234,6 +254,9 @@ Result<ModelSpec> inspect_model(const Session& session, const std::string& confi
                                                 family)};
   }
   if (!outputs) return outputs.error();
+  if (spec.family != Family::nanodet) {
+    if (auto stride = stride_of(cfg, spec); !stride) return stride.error();
+  }
   normalisation(spec, cfg);
   return spec;
 }

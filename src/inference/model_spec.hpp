@@ -25,11 +25,12 @@ struct ModelSpec {
   std::vector<std::string> labels;
   int output = 0;                     // YOLO: the detection output
   int reg_max = 7;                    // NanoDet
+  int stride = 0;                     // YOLO: the largest stride (Ultralytics `stride`), 0 unknown
   std::vector<NanoDetOutput> levels;  // NanoDet
 };
 
 // `config_json`: the text of the model's config.json, or empty. Keys (all optional): family,
-// imgsz, names, color (rgb|bgr), mean, std, pad_value, strides, reg_max. They override the
+// imgsz, names, stride, color (rgb|bgr), mean, std, pad_value, strides, reg_max. They override the
 // ONNX metadata (our converter's keys, or Ultralytics' names / imgsz / stride / task).
 Result<ModelSpec> inspect_model(const Session& session, const std::string& config_json);
 

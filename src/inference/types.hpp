@@ -73,6 +73,7 @@ struct ModelInfo {
   bool dynamic_batch = false;
   bool is_default = false;
   std::vector<std::string> labels;
+  int stride = 0;  // YOLO: the largest stride the export declares (0: not declared)
 };
 
 // Where a model of the models directory stands: serving, on disk only, or refused at its last

@@ -221,6 +221,22 @@ TEST(ModelRefusal, UnservableModelsAreRefusedWithAReason) {
     ASSERT_FALSE(e.ok()) << file;
     EXPECT_NE(e.error().message.find(reason), std::string::npos) << e.error().message;
   }
+  // Ultralytics' stride: an input that is not a multiple of it is refused; 32 is read.
+  {
+    std::ofstream(dir.path() / "yolov8.json") << R"({"stride": 48})";
+    EngineSettings s;
+    s.model_path = (dir.path() / "yolov8.onnx").string();
+    auto e = Engine::load(s);
+    ASSERT_FALSE(e.ok());
+    EXPECT_NE(
+        e.error().message.find("the input 320x320 is not a multiple of the model's stride 48"),
+        std::string::npos)
+        << e.error().message;
+    std::filesystem::remove(dir.path() / "yolov8.json");
+    auto fine = Engine::load(s);
+    ASSERT_TRUE(fine.ok()) << fine.error().message;
+    EXPECT_EQ(fine.value()->find_model("")->stride, 32);
+  }
   EngineSettings empty;
   empty.models_dir = (dir.path() / "no-such-dir").string();
   auto e = Engine::load(empty);
