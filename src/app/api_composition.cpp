@@ -3,6 +3,7 @@
 #include "api/detection_routes.hpp"
 #include "app/runtime.hpp"
 #include "cache/redis.hpp"
+#include "inference/engine.hpp"
 #include "jobs/lifecycle.hpp"
 #include "storage/database.hpp"
 
@@ -39,7 +40,8 @@ ApiComposition::ApiComposition(Runtime& rt)
       caches_(cache_settings(rt.config), rt.shared_cache.get()),
       waiter_(*rt.bus),
       frames_(std::chrono::milliseconds(rt.config.deepstack_duplicate_window_ms)),
-      slots_(rt.config.inference_slots, rt.config.inference_queue_max, rt.config.inference_nice),
+      slots_(rt.config.inference_slots, rt.config.inference_queue_max, rt.config.inference_nice,
+             [engine = rt.engine.get()] { (void)engine->warm_up_this_thread(); }),
       services_{rt.config, *rt.db,    hasher_, jwt_,           *blacklist_,
                 *rt.bus,   *limiter_, caches_, rt.redis.get(), rt.mailer.get()},
       detection_{*rt.engine, *rt.jobs, *rt.queue, *rt.workers,      *rt.files,

@@ -39,6 +39,7 @@ inference::EngineSettings engine_settings(const config::Config& c) {
   s.confidence = static_cast<float>(c.confidence_threshold);
   s.intra_threads = c.inference_threads;
   s.nice = c.inference_nice;
+  s.warm_up_runs = c.inference_warm_up_runs;
   s.max_pixels = c.max_image_pixels;
   s.max_tiles = c.max_tiles;
   for (const auto& [alias, model] : c.model_aliases) {

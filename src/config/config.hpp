@@ -128,11 +128,12 @@ struct Config {
   int wait_timeout_s = 30;
   int max_batch_images = 20;
   std::int64_t max_image_pixels = 40'000'000;
-  int max_tiles = 64;            // tiles per image (with `tile=`), the whole image included
-  int inference_threads = 0;     // ONNX Runtime intra-op threads; 0 = cores
-  int inference_slots = 1;       // detections requests wait for (DeepStack) run at once
-  int inference_nice = 10;       // nice increment of inference threads (0: as the requests')
-  int inference_queue_max = 32;  // ...and wait for a slot at most; 503 beyond
+  int max_tiles = 64;              // tiles per image (with `tile=`), the whole image included
+  int inference_threads = 0;       // ONNX Runtime intra-op threads; 0 = cores
+  int inference_slots = 1;         // detections requests wait for (DeepStack) run at once
+  int inference_nice = 10;         // nice increment of inference threads (0: as the requests')
+  int inference_warm_up_runs = 3;  // synthetic photos through each model at load and per slot
+  int inference_queue_max = 32;    // ...and wait for a slot at most; 503 beyond
 
   // Tracing, with OpenTelemetry's variables: spans go as OTLP/HTTP JSON to
   // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces"; empty

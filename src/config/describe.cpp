@@ -144,6 +144,7 @@ std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
       {"INFERENCE_THREADS", std::to_string(c.inference_threads)},
       {"INFERENCE_SLOTS", std::to_string(c.inference_slots)},
       {"INFERENCE_NICE", std::to_string(c.inference_nice)},
+      {"INFERENCE_WARM_UP_RUNS", std::to_string(c.inference_warm_up_runs)},
       {"INFERENCE_QUEUE_MAX", std::to_string(c.inference_queue_max)},
       {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
        c.otel_traces_endpoint.empty() ? "(tracing off)" : mask_url(c.otel_traces_endpoint)},

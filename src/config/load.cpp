@@ -376,6 +376,7 @@ Result<Config> load(const Vars& vars) {
   r.integer("INFERENCE_THREADS", c.inference_threads, 0, 256);
   r.integer("INFERENCE_SLOTS", c.inference_slots, 1, 256);
   r.integer("INFERENCE_NICE", c.inference_nice, 0, 19);
+  r.integer("INFERENCE_WARM_UP_RUNS", c.inference_warm_up_runs, 0, 20);
   r.integer("INFERENCE_QUEUE_MAX", c.inference_queue_max, 0, 100'000);
   if (auto bad = read_tracing(vars, r, c)) return *bad;
   if (r.error()) return *r.error();

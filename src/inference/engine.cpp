@@ -28,6 +28,20 @@ void Engine::Impl::publish(std::shared_ptr<const ModelCatalog> next) {
   // closes here, unless a detection still holds it.
 }
 
+Result<std::unique_ptr<Model>> open_model(const std::shared_ptr<Runtime>& runtime,
+                                          const ModelEntry& entry, const EngineSettings& settings) {
+  auto model = Model::load(runtime, entry, settings);
+  if (!model) return model.error();
+  if (settings.warm_up) {
+    if (auto warm = warm_up_pipeline(*model.value(), settings); !warm) {
+      return Error{warm.error().code, fmt::format("model '{}' ({}): {}", entry.name, entry.path,
+                                                  warm.error().message)};
+    }
+  }
+  model.value()->start_counting();
+  return model;
+}
+
 void Engine::Impl::remember_load(const std::string& name, const Error* failure) {
   std::lock_guard lock(refused_mutex);
   if (failure == nullptr) {
@@ -48,7 +62,7 @@ Result<std::unique_ptr<Engine>> Engine::load(const EngineSettings& settings) {
   auto catalog = std::make_shared<ModelCatalog>();
   std::vector<std::shared_ptr<const Model>> models;
   for (const auto& entry : entries.value()) {
-    auto model = Model::load(impl->runtime, entry, settings);
+    auto model = open_model(impl->runtime, entry, settings);
     if (!model) return model.error();
     models.push_back(std::move(model.value()));
   }
@@ -72,6 +86,14 @@ Result<std::unique_ptr<Engine>> Engine::load(const EngineSettings& settings) {
   }
   impl->catalog = std::move(catalog);
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Result<void> Engine::warm_up_this_thread() const {
+  if (!impl_->settings.warm_up) return {};
+  auto catalog = impl_->snapshot();
+  const LoadedModel* model = catalog->find("");
+  if (model == nullptr) return {};
+  return warm_up_pipeline(*model->model, impl_->settings);
 }
 
 std::vector<ModelInfo> Engine::models() const {

@@ -7,9 +7,15 @@
 
 #include "inference/engine.hpp"
 #include "inference/model_catalog.hpp"
+#include "inference/model_repository.hpp"
 #include "inference/session.hpp"
 
 namespace ov::inference {
+
+// Model::load, then the warm-up through the whole pipeline (settings.warm_up_runs); its
+// metrics count from then on.
+Result<std::unique_ptr<Model>> open_model(const std::shared_ptr<Runtime>& runtime,
+                                          const ModelEntry& entry, const EngineSettings& settings);
 
 struct Engine::Impl {
   EngineSettings settings;

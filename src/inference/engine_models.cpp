@@ -46,7 +46,7 @@ Result<ModelInfo> Engine::load_model(const std::string& name) {
   }
   auto entry = entry_on_disk(impl_->settings, name);
   if (!entry) return entry.error();
-  auto model = Model::load(impl_->runtime, entry.value(), impl_->settings);
+  auto model = open_model(impl_->runtime, entry.value(), impl_->settings);
   impl_->remember_load(name, model ? nullptr : &model.error());
   if (!model) return model.error();
   auto next = std::make_shared<ModelCatalog>(*impl_->snapshot());
@@ -64,7 +64,7 @@ Result<ModelInfo> Engine::reload_model(const std::string& name) {
   auto entry = entry_on_disk(impl_->settings, name);
   if (!entry) return entry.error();
   // The new copy opens and warms up beside the old one, which serves until the swap.
-  auto model = Model::load(impl_->runtime, entry.value(), impl_->settings);
+  auto model = open_model(impl_->runtime, entry.value(), impl_->settings);
   impl_->remember_load(name, model ? nullptr : &model.error());
   if (!model) {
     return Error{model.error().code, model.error().message + " (the loaded version keeps serving)"};

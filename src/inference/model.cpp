@@ -61,15 +61,30 @@ Result<std::unique_ptr<Model>> Model::load(std::shared_ptr<Runtime> runtime,
     auto warm = model->run(zeros, 1);
     if (!warm) return fail(warm.error());
   }
-  model->metrics_ = ModelMetrics::of(model->info_.name);
   return model;
+}
+
+namespace {
+thread_local int t_uncounted = 0;  // UncountedScopes alive on this thread
+}  // namespace
+
+Model::UncountedScope::UncountedScope() {
+  ++t_uncounted;
+}
+
+Model::UncountedScope::~UncountedScope() {
+  --t_uncounted;
+}
+
+void Model::start_counting() {
+  metrics_ = ModelMetrics::of(info_.name);
 }
 
 Result<std::vector<Tensor>> Model::run(std::span<const float> data, std::int64_t count) const {
   const std::int64_t shape[4] = {count, 3, spec_.input_h, spec_.input_w};
   const auto started = std::chrono::steady_clock::now();
   auto outputs = session_->run(data, shape);
-  if (metrics_.compute != nullptr) {
+  if (metrics_.compute != nullptr && t_uncounted == 0) {
     metrics_.compute->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     metrics_.executions->add();

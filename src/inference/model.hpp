@@ -25,6 +25,15 @@ class Model {
   const ModelInfo& info() const { return info_; }
   const ModelSpec& spec() const { return spec_; }
   const ModelMetrics& metrics() const { return metrics_; }
+  // Its metrics count from now on (the engine calls it once the model is warmed up).
+  void start_counting();
+  // While one lives, the runs this thread makes (of any model) are not counted: warm-ups.
+  struct UncountedScope {
+    UncountedScope();
+    ~UncountedScope();
+    UncountedScope(const UncountedScope&) = delete;
+    UncountedScope& operator=(const UncountedScope&) = delete;
+  };
   std::size_t image_floats() const;
 
   // Tells the batcher a caller is on its way (call before decoding the image).
@@ -43,7 +52,7 @@ class Model {
   ModelSpec spec_;
   std::unique_ptr<Session> session_;
   std::unique_ptr<Batcher> batcher_;
-  ModelMetrics metrics_{};  // set once warmed up (the warm-up run is not counted)
+  ModelMetrics metrics_{};  // set by start_counting (warm-up runs are not counted)
 };
 
 }  // namespace ov::inference

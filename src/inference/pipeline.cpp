@@ -171,4 +171,28 @@ Result<DetectionResult> run_pipeline(const Model& model, const EngineSettings& s
   }
 }
 
+Result<void> warm_up_pipeline(const Model& model, const EngineSettings& settings) {
+  if (!settings.warm_up || settings.warm_up_runs <= 0) return {};
+  // Smooth gradients with noise: decodes and detects like a photo (not a flat, trivial image).
+  cv::Mat image(model.spec().input_h, model.spec().input_w, CV_8UC3);
+  cv::randu(image, cv::Scalar::all(0), cv::Scalar::all(64));
+  for (int y = 0; y < image.rows; ++y) {
+    auto* row = image.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < image.cols; ++x) {
+      row[x] += cv::Vec3b(static_cast<std::uint8_t>(x * 191 / image.cols),
+                          static_cast<std::uint8_t>(y * 191 / image.rows), 96);
+    }
+  }
+  auto jpeg = encode_image(image, ImageFormat::jpeg, 90);
+  if (!jpeg) return jpeg.error();
+  Model::UncountedScope uncounted;  // not detections anyone asked for
+  for (int i = 0; i < settings.warm_up_runs; ++i) {
+    auto result = run_pipeline(model, settings, jpeg.value(), DetectOptions{});
+    if (!result) {
+      return Error{result.error().code, "warming up: " + result.error().message};
+    }
+  }
+  return {};
+}
+
 }  // namespace ov::inference

@@ -22,7 +22,9 @@ struct EngineSettings {
   int batch_max_size = 4;                // batcher: images per session run (1 = no batcher);
                                          // also the tiles run at a time
   int batch_max_wait_us = 1000;          // batcher: how long the first caller waits for others
-  bool warm_up = true;                   // run each model once at load
+  bool warm_up = true;                   // run each model once at load (its outputs checked)
+  int warm_up_runs = 3;                  // INFERENCE_WARM_UP_RUNS: the whole pipeline, at load
+                                         // and on each slot's thread (warm_up_this_thread)
   // MODEL_ALIASES: other names of loaded models; an empty model is the default one.
   std::vector<std::pair<std::string, std::string>> aliases;
 };

@@ -4,12 +4,13 @@
 
 namespace ov::inference {
 
-Slots::Slots(int slots, int max_waiting, int nice)
+Slots::Slots(int slots, int max_waiting, int nice, std::function<void()> on_start)
     : capacity_(static_cast<std::size_t>(slots > 0 ? slots : 1) +
                 static_cast<std::size_t>(max_waiting > 0 ? max_waiting : 0)) {
   for (int i = 0; i < (slots > 0 ? slots : 1); ++i) {
-    threads_.emplace_back([this, nice] {
+    threads_.emplace_back([this, nice, on_start] {
       (void)lower_this_thread_priority(nice);
+      if (on_start) on_start();
       loop();
     });
   }

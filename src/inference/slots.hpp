@@ -4,7 +4,9 @@
 // that a request is refused at once (the caller answers 503 with Retry-After) rather than
 // queued without bound. The request's own thread is never held: the work reports back through
 // its callback. The slots' threads run at `nice` above the creator's nice value: detections
-// give way to the threads that answer requests.
+// give way to the threads that answer requests. Each thread first calls `on_start` (the
+// engine's warm-up of a thread: a thread's first detections are slow) and then takes work;
+// work admitted meanwhile waits for it.
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -17,7 +19,7 @@ namespace ov::inference {
 
 class Slots {
  public:
-  Slots(int slots, int max_waiting, int nice = 0);
+  Slots(int slots, int max_waiting, int nice = 0, std::function<void()> on_start = {});
   ~Slots();  // finishes what was admitted, then stops
   Slots(const Slots&) = delete;
   Slots& operator=(const Slots&) = delete;

@@ -41,6 +41,7 @@ TEST(Config, InvalidValuesNameTheVariable) {
                                                      {"DATABASE_URL", "mysql://x"},
                                                      {"REDIS_URL", "http://x"},
                                                      {"INFERENCE_NICE", "20"},
+                                                     {"INFERENCE_WARM_UP_RUNS", "21"},
                                                      {"DEEPSTACK_ANONYMOUS", "yes"},
                                                      {"DEEPSTACK_MAX_PREDICTIONS", "-1"},
                                                      {"DEEPSTACK_DUPLICATE_WINDOW_MS", "x"},

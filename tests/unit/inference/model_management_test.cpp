@@ -191,5 +191,25 @@ TEST(ModelAliasesAtStart, ABadAliasStopsTheStart) {
       << engine.error().message;
 }
 
+// The warm-up (at load, and per thread) runs the whole pipeline and is not counted as
+// detections: the counters start at what users asked for.
+TEST_F(ModelManagement, WarmUpsAreNotCounted) {
+  auto counters = [&] {
+    for (const auto& s : engine_->model_statuses()) {
+      if (s.info.name == "nanodet-m") return s.counters;
+    }
+    return ModelCounters{};
+  };
+  const ModelCounters before = counters();
+  ASSERT_TRUE(engine_->warm_up_this_thread().ok());
+  std::thread other([&] { EXPECT_TRUE(engine_->warm_up_this_thread().ok()); });
+  other.join();
+  EXPECT_EQ(counters().inferences, before.inferences);
+  EXPECT_EQ(counters().executions, before.executions);
+  ASSERT_TRUE(detect("nanodet-m").ok());
+  EXPECT_EQ(counters().inferences, before.inferences + 1);
+  EXPECT_EQ(counters().success, before.success + 1);
+}
+
 }  // namespace
 }  // namespace ov::inference
