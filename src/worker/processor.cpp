@@ -2,6 +2,7 @@
 
 #include <span>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "files/file_store.hpp"
@@ -85,6 +86,14 @@ ProcessResult JobProcessor::process(const std::string& id,
     job_span.set("objectvision.job.id", id);
     job_span.set("objectvision.job.images", static_cast<std::int64_t>(run.images.size()));
     job_span.set("objectvision.job.fence", run.fence);
+    // A model this process does not serve: unloaded here, or not loaded yet (a change made on
+    // another node reaches this worker a moment later). The job goes back to the queue for a
+    // later attempt or another worker; after JOB_MAX_ATTEMPTS it fails with this reason.
+    if (engine_.find_model(run.params.model) == nullptr) {
+      job_span.fail("model not loaded");
+      return {Outcome::retry,
+              fmt::format("unknown model '{}': not loaded on this worker", run.params.model)};
+    }
     auto options = jobs::detect_options(run.params);
     options.deadline = run.deadline;  // the engine also stops between tiles once it passes
     options.stop = [&keep_going] { return !keep_going(); };
