@@ -15,6 +15,7 @@
 #include "api/detection_routes.hpp"
 #include "api/detection_services.hpp"
 #include "api/job_waiter.hpp"
+#include "api/model_changes.hpp"
 #include "api/recent_frames.hpp"
 #include "api/services.hpp"
 #include "api/tokens.hpp"
@@ -191,7 +192,7 @@ HttpHarness::HttpHarness() : impl_(std::make_unique<Impl>()) {
   h.frames = std::make_unique<api::RecentFrames>(std::chrono::milliseconds(2000));
   h.detection.reset(new api::DetectionServices{*h.rt->engine, *h.rt->jobs, *h.rt->queue,
                                                *h.rt->workers, *h.rt->files, *h.waiter, *h.slots,
-                                               *h.frames});
+                                               *h.frames, *h.rt->model_changes});
   api::register_all_routes(h.router, *h.services, *h.detection);
   h.rate_limits = std::make_unique<http::RateLimitMiddleware>(
       *h.limiter, http::RateLimits{c.rate_ip.per_minute, c.rate_ip.burst, c.rate_user.per_minute,
