@@ -27,7 +27,7 @@ unit: build
 bench: setup build
 	scripts/bench.sh
 
-# libFuzzer targets (clang-15, ASan + UBSan, build-fuzz/), FUZZ_SECONDS each; see scripts/fuzz.sh.
+# libFuzzer targets (clang-15, ASan + UBSan, build-debug/), FUZZ_SECONDS each; see scripts/fuzz.sh.
 FUZZ_SECONDS ?= 300
 fuzz: setup
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run

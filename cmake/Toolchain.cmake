@@ -33,13 +33,16 @@ if(OV_TSAN)
   add_link_options(-fsanitize=thread)
 endif()
 
-# The fuzz preset (clang): every library carries libFuzzer's coverage instrumentation and
-# ASan + UBSan; only the targets in fuzz/ link libFuzzer's main (-fsanitize=fuzzer).
+# libFuzzer's coverage instrumentation on every library (OV_FUZZ, clang only, with OV_SANITIZE):
+# the debug preset builds the server, the unit tests and the fuzz targets of fuzz/ in one tree;
+# only the targets in fuzz/ link libFuzzer's main (-fsanitize=fuzzer). Elsewhere the coverage
+# callbacks are the sanitizer runtime's no-ops.
 if(OV_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
-    message(FATAL_ERROR "OV_FUZZ needs clang (cmake --preset fuzz uses clang++-15)")
+    message(FATAL_ERROR "OV_FUZZ needs clang (cmake --preset debug uses clang++-15)")
   endif()
-  add_compile_options(-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
-                      -fno-sanitize-recover=undefined)
-  add_link_options(-fsanitize=address,undefined)
+  if(NOT OV_SANITIZE)
+    message(FATAL_ERROR "OV_FUZZ needs OV_SANITIZE (the fuzz targets run under ASan + UBSan)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
 endif()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The libFuzzer targets of fuzz/ (clang-15, ASan + UBSan, built in build-fuzz/ by the fuzz
-# preset). Usage:
+# The libFuzzer targets of fuzz/ (clang-15, ASan + UBSan, built in build-debug/ by the debug
+# preset with the server and the unit tests; `cmake --build --preset fuzz` builds them alone). Usage:
 #   scripts/fuzz.sh smoke [target...]  replay fuzz/regressions/<target>/, then fuzz each target
 #                                      for FUZZ_SMOKE_SECONDS (20) from the seeds only: the
 #                                      `make test` step
@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGETS=(http_request multipart json_body jwt image_probe dotenv ws_message)
-BIN=build-fuzz/fuzz
+BIN=build-debug/fuzz
 WORK=fuzz/work
 
 # The dictionaries of each target (fuzz/dicts/*.dict), merged into one file per target.
@@ -53,8 +53,8 @@ symbolizer() {
 }
 
 build() {
-  cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz
+  cmake --preset debug >/dev/null
+  cmake --build --preset fuzz # the fuzz_all target of the debug tree
 }
 
 # Runs one target: replays its regressions (files given as arguments run once each), then

@@ -3,13 +3,14 @@
 #   0. check that every Python module and command the tests, benchmarks, tools and scripts use
 #      comes from a package of scripts/deps/debian-packages.txt (scripts/check-deps.py); the run
 #      stops here when one does not: a fresh machine would fail later, less clearly,
-#   1. build the release preset (the server and every unit test),
+#   1. build the release preset's server and benchmark tools (build/),
 #   2. start real PostgreSQL, Redis and SMTP servers on loopback (tests/servers.sh),
-#   3. run the unit tests (ctest --preset release),
-#   4. build the unit tests and the server with ASan + UBSan (debug preset, build-debug/) and
-#      run the unit tests; build the queue, event bus and batcher tests with ThreadSanitizer
-#      (tsan preset, build-tsan/) and run them (all skipped with OV_SKIP_SANITIZE=1, for local
-#      iteration only; CI never sets it),
+#   3. build the server, every unit test and the fuzz targets once with clang, ASan + UBSan and
+#      libFuzzer's coverage instrumentation (debug preset, build-debug/) and run the unit tests
+#      there; build the queue, event bus and batcher tests with ThreadSanitizer (tsan preset,
+#      build-tsan/) and run them; replay the fuzz regressions and fuzz each target briefly
+#      (all skipped with OV_SKIP_SANITIZE=1, for local iteration only: the unit tests then run
+#      in the release build; CI never sets it),
 #   5. run the black-box suite against build/objectvision in both shapes: embedded (SQLite,
 #      in-process queue) and scaled (PostgreSQL + Redis), then against the ASan + UBSan server
 #      (build-debug/objectvision) in the embedded shape, every sanitizer report fatal.
@@ -110,25 +111,33 @@ check_deps() {
   "$PYTHON" scripts/check-deps.py
 }
 
+# The unit tests are built and run once, under ASan + UBSan (below); the release tree builds
+# what the black-box suite and the benchmarks run.
 build_release() {
   cmake --preset release
-  cmake --build --preset release
+  cmake --build --preset release --target objectvision bench_all
 }
 
+# Only with OV_SKIP_SANITIZE=1 (local iteration): the unit tests in the release tree.
 unit_release() {
+  cmake --build --preset release
   ctest --preset release --timeout 600
+}
+
+unit_targets() { # build dir
+  ninja -C "$1" -t targets all | grep -o '^unit_[a-z0-9_]*' | sort -u
 }
 
 build_sanitize() {
   cmake --preset debug
   local targets
-  targets=$(ninja -C build-debug -t targets all | grep -o '^unit_[a-z0-9_]*' | sort -u)
+  targets=$(unit_targets build-debug)
   if [[ -z $targets ]]; then
     echo "no unit_* targets in build-debug" >&2
     return 1
   fi
-  targets="objectvision $targets"
-  echo "building with ASan + UBSan:" "${targets//$'\n'/ }"
+  targets="objectvision $targets fuzz_all"
+  echo "building with clang, ASan + UBSan:" "${targets//$'\n'/ }"
   # shellcheck disable=SC2086 # one word per target
   cmake --build --preset debug --target $targets
 }
@@ -158,8 +167,20 @@ tsan_run() { # binary [args]
   timeout -k 10 600 "$@" || { echo "--- $1 FAILED" >&2; return 1; }
 }
 
+# The black-box suite runs on OV_BLACKBOX_PROCESSES (2) pytest-xdist processes, a test file
+# to each in turn (most tests wait on servers more than they compute; every test has servers,
+# a database and a Redis database index of its own: tests/blackbox/ovtest/backend.py).
+blackbox_pytest() {
+  local processes=${OV_BLACKBOX_PROCESSES:-2}
+  if ((processes > 1)); then
+    timeout -k 30 1500 "$PYTHON" -m pytest -q -n "$processes" --dist loadfile tests/blackbox
+  else
+    timeout -k 30 1500 "$PYTHON" -m pytest -q tests/blackbox
+  fi
+}
+
 blackbox() { # shape
-  OV_SHAPE=$1 timeout -k 30 1500 "$PYTHON" -m pytest -q tests/blackbox
+  OV_SHAPE=$1 blackbox_pytest
 }
 
 # The embedded black-box suite against the ASan + UBSan server: every report aborts the
@@ -171,7 +192,7 @@ blackbox_sanitize() {
     ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:disable_coredump=1" \
     LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0" \
     UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1" \
-    timeout -k 30 1500 "$PYTHON" -m pytest -q tests/blackbox
+    blackbox_pytest
 }
 
 step "dependencies (Debian packages)" check_deps
@@ -193,15 +214,14 @@ else
   record "servers" FAIL $((SECONDS - t0)) "could not start the test servers"
 fi
 
-if passed "build (release)" && ((servers_up)); then
-  step "unit tests (release)" unit_release
-else
-  skip "unit tests (release)" "needs the release build and the servers"
-fi
-
 sanitizer_steps=("build (ASan+UBSan)" "unit tests (ASan+UBSan)" "build (TSan)" "unit tests (TSan)")
 if [[ ${OV_SKIP_SANITIZE:-0} == 1 ]]; then
   for name in "${sanitizer_steps[@]}"; do skip "$name" "OV_SKIP_SANITIZE=1"; done
+  if passed "build (release)" && ((servers_up)); then
+    step "unit tests (release)" unit_release
+  else
+    skip "unit tests (release)" "needs the release build and the servers"
+  fi
 else
   step "build (ASan+UBSan)" build_sanitize
   if passed "build (ASan+UBSan)" && ((servers_up)); then
@@ -217,8 +237,8 @@ else
   fi
 fi
 
-# libFuzzer targets (fuzz/, clang-15 with ASan + UBSan, build-fuzz/): each replays its
-# regressions, then fuzzes for FUZZ_SMOKE_SECONDS (20 s); `make fuzz` runs them longer.
+# libFuzzer targets (fuzz/, built above in build-debug/): each replays its regressions, then
+# fuzzes for FUZZ_SMOKE_SECONDS (20 s); `make fuzz` runs them longer.
 if [[ ${OV_SKIP_SANITIZE:-0} == 1 ]]; then
   skip "fuzz (smoke)" "OV_SKIP_SANITIZE=1"
 else

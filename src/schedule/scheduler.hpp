@@ -54,7 +54,6 @@ class Scheduler {
   const std::string holder_;
   Clock clock_;
   std::vector<Task> tasks_;
-  bool ensured_ = false;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -44,24 +44,36 @@ _redis_held: dict[str, set[int]] = {}
 _redis_last: dict[str, int] = {}
 
 
+def _xdist_slot() -> tuple[int, int]:
+    """(this process's index, the number of processes) under pytest-xdist (`pytest -n N`,
+    as scripts/test.sh runs the suite); (0, 1) otherwise."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return (int(name[2:]) if name.startswith("gw") else 0), max(count, 1)
+
+
 def take_redis_url(base: str) -> str:
     """A Redis database index that no open backend holds (1 and up; 0 is left to whoever else
     uses the server), taken in turn. Indexes are given back by release_redis_url(): a long
     suite makes more backends than Redis has databases, and handing out a held index again
-    would let a new backend's FLUSHDB wipe a live deployment's keys."""
+    would let a new backend's FLUSHDB wipe a live deployment's keys. Under pytest-xdist each
+    process takes only the indexes of its own residue class, so that no two processes of the
+    run ever hold the same one."""
     if base not in _redis_databases:
         reply = redis.command(base, "CONFIG", "GET", "databases")
         _redis_databases[base] = int(reply[1])
     count = _redis_databases[base]
+    slot, slots = _xdist_slot()
     held = _redis_held.setdefault(base, set())
     last = _redis_last.get(base, 0)
     for step in range(1, count):
         index = 1 + (last + step - 1) % (count - 1)
-        if index not in held:
+        if index not in held and (index - 1) % slots == slot:
             held.add(index)
             _redis_last[base] = index
             return with_database(base, str(index))
-    raise RuntimeError(f"all {count - 1} Redis databases of {base} are held by open backends")
+    raise RuntimeError(f"all {(count - 1) // slots} Redis databases of {base} that this process "
+                       "may use are held by open backends")
 
 
 def release_redis_url(base: str, url: str) -> None:
