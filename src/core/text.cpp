@@ -66,4 +66,15 @@ std::vector<std::string_view> split_list(std::string_view text, char separator) 
   return out;
 }
 
+std::string hex_lower(std::span<const unsigned char> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 0x0f]);
+  }
+  return out;
+}
+
 }  // namespace ov

@@ -1,5 +1,6 @@
 #pragma once
 // Small text helpers for validation.
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,5 +23,8 @@ std::vector<std::string_view> split_list(std::string_view text, char separator);
 // Escapes text for the inside of a JSON string literal (no surrounding quotes); bytes that are
 // not well-formed UTF-8 become \ufffd.
 std::string json_escape(std::string_view text);
+
+// Bytes as lower-case hexadecimal, two digits each (digests, signatures).
+std::string hex_lower(std::span<const unsigned char> bytes);
 
 }  // namespace ov
