@@ -20,8 +20,8 @@ using http::Response;
 
 namespace {
 
-Response too_busy(const std::string& detail, int retry_after_s) {
-  Response r = http::error_response(429, detail);
+Response too_busy(const std::string& detail, int retry_after_s, int status = 429) {
+  Response r = http::error_response(status, detail);
   r.headers.set("Retry-After", std::to_string(retry_after_s));
   return r;
 }
@@ -49,6 +49,7 @@ Response submit(Services& s, DetectionServices& ds, Context& ctx, UploadKind kin
     const Error& e = submitted.error();
     if (e.code == Errc::rate_limited) return too_busy(e.message, 5);
     if (e.code == Errc::no_space) throw ApiError(507, e.message);
+    if (e.code == Errc::unavailable) return too_busy(e.message, 5, 503);
     throw_api_error(e);
   }
   const Job& job = submitted.value();

@@ -17,17 +17,6 @@ using http::Response;
 
 namespace {
 
-std::string content_type_of(const std::string& key) {
-  auto dot = key.rfind('.');
-  std::string ext = dot == std::string::npos ? "" : key.substr(dot + 1);
-  if (ext == "jpg") return "image/jpeg";
-  if (ext == "png") return "image/png";
-  if (ext == "webp") return "image/webp";
-  if (ext == "bmp") return "image/bmp";
-  if (ext == "tiff") return "image/tiff";
-  return "application/octet-stream";
-}
-
 struct ByteRange {
   std::size_t first = 0, last = 0;
 };
@@ -101,7 +90,7 @@ Response serve_image(Services& s, DetectionServices& ds, Context& ctx, bool anno
     r.status = 304;
     return r;
   }
-  r.headers.set("Content-Type", content_type_of(*key));
+  r.headers.set("Content-Type", std::string(files::FileStore::content_type(*key)));
   if (auto range = ctx.request.headers.get("Range")) {
     bool unsatisfiable = false;
     auto br = parse_range(*range, bytes->size(), unsatisfiable);

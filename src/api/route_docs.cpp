@@ -122,6 +122,8 @@ std::string upload_replies() {
          error("415", "Not multipart/form-data, or not an image format we read") + "," +
          error("422", "Invalid field, unknown model or class, too many pixels or tiles") + "," +
          R"("429":{"description":"Too many jobs in flight, or a full queue","headers":{"Retry-After":{"schema":{"type":"integer"}}},"content":{"application/json":{"schema":)" +
+         ref("HTTPError") + "}}}," +
+         R"("503":{"description":"The file store (STORAGE_URL) cannot be reached","headers":{"Retry-After":{"schema":{"type":"integer"}}},"content":{"application/json":{"schema":)" +
          ref("HTTPError") + "}}}," + error("507", "No space left for the upload");
 }
 

@@ -15,6 +15,8 @@
 #include "core/ids.hpp"
 #include "events/bus.hpp"
 #include "files/file_store.hpp"
+#include "files/local_store.hpp"
+#include "files/s3_store.hpp"
 #include "inference/engine.hpp"
 #include "jobs/lifecycle.hpp"
 #include "mail/mailer.hpp"
@@ -67,6 +69,31 @@ std::chrono::milliseconds heartbeat_window(const config::Config& c) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(c.worker_heartbeat_window_s * 1000));
 }
 
+// STORAGE_URL: a directory, or a bucket of an S3-compatible store. A store that cannot be
+// used at start is logged, not fatal: like a database restart, it may come back, and until
+// then uploads answer 503 and queued jobs wait for it.
+std::unique_ptr<files::FileStore> open_file_store(const config::Config& c) {
+  if (!c.object_storage()) return std::make_unique<files::LocalFileStore>(c.files_dir);
+  objstore::S3Settings s;
+  s.endpoint = c.s3_endpoint;
+  s.bucket = c.s3_bucket;
+  s.prefix = c.s3_prefix;
+  s.region = c.s3_region;
+  s.credentials = {c.aws_access_key_id, c.aws_secret_access_key, c.aws_session_token};
+  s.path_style = c.s3_addressing_style == "path";
+  s.request_timeout = std::chrono::seconds(c.s3_timeout_s);
+  s.connect_timeout =
+      std::min<std::chrono::milliseconds>(s.request_timeout, std::chrono::seconds(5));
+  s.attempts = c.s3_attempts;
+  auto store = std::make_unique<files::S3FileStore>(std::move(s));
+  if (auto usable = store->client().probe(); usable) {
+    spdlog::info("files: {}", store->location());
+  } else {
+    spdlog::warn("files: {} cannot be used now: {}", store->location(), usable.error().message);
+  }
+  return store;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
@@ -97,7 +124,7 @@ Result<std::unique_ptr<Runtime>> open_runtime(config::Config config) {
   if (!engine) return Error{engine.error().code, "models: " + engine.error().message};
   rt->engine = std::move(engine.value());
 
-  rt->files = std::make_unique<files::FileStore>(c.data_dir + "/files");
+  rt->files = open_file_store(c);
 
   if (rt->redis) {
     auto bus = events::make_redis_bus({c.redis_url, 2}, rt->redis);

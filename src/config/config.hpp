@@ -54,6 +54,24 @@ struct Config {
   int metrics_port = 0;
   std::string metrics_token;
   std::string data_dir = "./data";
+  // Files of jobs (uploads, annotated images): STORAGE_URL file://PATH (the default:
+  // DATA_DIR/files) or s3://BUCKET[/PREFIX] on an S3-compatible store, configured as AWS's
+  // tools are: AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID,
+  // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION (or AWS_DEFAULT_REGION).
+  std::string storage_url;  // effective
+  std::string files_dir;    // file://: the directory
+  std::string s3_bucket;    // s3://
+  std::string s3_prefix;    // "" or ending in '/'
+  std::string s3_endpoint;  // effective: https://s3.<region>.amazonaws.com when unset
+  std::string s3_region = "us-east-1";
+  std::string aws_access_key_id;
+  std::string aws_secret_access_key;
+  std::string aws_session_token;
+  // S3_ADDRESSING_STYLE: path (endpoint/bucket/key), virtual (bucket.endpoint/key) or auto:
+  // path with AWS_ENDPOINT_URL* (MinIO, Ceph, Garage, s3rver), virtual on AWS.
+  std::string s3_addressing_style = "auto";
+  int s3_timeout_s = 30;  // one request to the store, connection included
+  int s3_attempts = 3;    // tries of a request that failed on the network or with a 5xx
   std::string models_dir = "models";
   std::vector<std::string> cors_origins;
   double max_upload_mb = 10;
@@ -157,6 +175,7 @@ struct Config {
     return static_cast<std::size_t>(max_upload_mb * 1024.0 * 1024.0);
   }
   bool scaled() const { return !redis_url.empty(); }
+  bool object_storage() const { return storage_url.starts_with("s3://"); }
   bool production() const { return environment == "production"; }
 };
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "config/config.hpp"
+#include "config/storage_url.hpp"
 
 namespace ov::config {
 namespace {
@@ -300,6 +301,17 @@ Result<Config> load(const Vars& vars) {
   r.integer("METRICS_PORT", c.metrics_port, 0, 65535);
   r.str("METRICS_TOKEN", c.metrics_token);
   r.str("DATA_DIR", c.data_dir);
+  r.str("STORAGE_URL", c.storage_url);
+  r.str("AWS_ENDPOINT_URL", c.s3_endpoint);
+  r.str("AWS_ENDPOINT_URL_S3", c.s3_endpoint);  // the S3 one wins, as in AWS's tools
+  r.str("AWS_DEFAULT_REGION", c.s3_region);
+  r.str("AWS_REGION", c.s3_region);
+  r.str("AWS_ACCESS_KEY_ID", c.aws_access_key_id);
+  r.str("AWS_SECRET_ACCESS_KEY", c.aws_secret_access_key);
+  r.str("AWS_SESSION_TOKEN", c.aws_session_token);
+  r.choice("S3_ADDRESSING_STYLE", c.s3_addressing_style, {"auto", "path", "virtual"});
+  r.integer("S3_TIMEOUT_SECONDS", c.s3_timeout_s, 1, 3600);
+  r.integer("S3_ATTEMPTS", c.s3_attempts, 1, 10);
   std::string cors;
   r.str("CORS_ORIGINS", cors);
   c.cors_origins = split_list(cors);
@@ -407,6 +419,7 @@ Result<Config> load(const Vars& vars) {
                              c.trusted_proxies)};
   }
   if (c.data_dir.empty()) return Error{Errc::invalid_argument, "DATA_DIR: must not be empty"};
+  if (auto bad = resolve_storage(c)) return *bad;
   if (c.email_transport == "smtp" && !c.smtp_url.starts_with("smtp://") &&
       !c.smtp_url.starts_with("smtps://")) {
     return Error{Errc::invalid_argument,

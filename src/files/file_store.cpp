@@ -1,57 +1,11 @@
 #include "files/file_store.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <spdlog/spdlog.h>
 
 #include "core/ids.hpp"
 #include "obs/trace.hpp"
 
 namespace ov::files {
-namespace fs = std::filesystem;
-
-namespace {
-
-// Keys are made by key(): ids and fixed words only. Anything else (.., /, NUL) is refused.
-bool valid_key(const std::string& key) {
-  auto slash = key.find('/');
-  if (slash == std::string::npos || key.find('/', slash + 1) != std::string::npos) return false;
-  if (!is_uuid(key.substr(0, slash))) return false;
-  for (char c : key.substr(slash + 1)) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return key.find("..") == std::string::npos;
-}
-
-// ENOSPC and EDQUOT are the disk being full (507 at the API); the rest is an internal failure.
-Error io_error(const std::string& what, int error_number) {
-  std::string message = what + ": " + std::strerror(error_number);
-  if (error_number == ENOSPC || error_number == EDQUOT) {
-    return Error{Errc::no_space, "Not enough storage space: " + message};
-  }
-  return Error{Errc::internal, message};
-}
-
-// A directory's entries are durable once the directory itself is fsynced.
-Result<void> sync_directory(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open " + dir.string(), errno);
-  int failure = ::fsync(fd) == 0 ? 0 : errno;
-  ::close(fd);
-  if (failure != 0) return io_error("cannot sync " + dir.string(), failure);
-  return {};
-}
-
-}  // namespace
-
-FileStore::FileStore(std::string root) : root_(std::move(root)) {}
 
 std::string FileStore::key(std::string_view detection_id, std::string_view image_id,
                            std::string_view kind, std::string_view extension) {
@@ -59,25 +13,48 @@ std::string FileStore::key(std::string_view detection_id, std::string_view image
          std::string(extension);
 }
 
-std::optional<std::string> FileStore::path(const std::string& key) const {
-  if (!valid_key(key)) return std::nullopt;
-  return root_ + "/" + key;
+std::string_view FileStore::content_type(std::string_view key) {
+  auto dot = key.rfind('.');
+  std::string_view ext = dot == std::string_view::npos ? "" : key.substr(dot + 1);
+  if (ext == "jpg") return "image/jpeg";
+  if (ext == "png") return "image/png";
+  if (ext == "webp") return "image/webp";
+  if (ext == "bmp") return "image/bmp";
+  if (ext == "tiff") return "image/tiff";
+  return "application/octet-stream";
 }
 
-// Each read and write is a span of the trace it serves (a request's upload, a job's images).
+bool FileStore::valid_key(std::string_view key) {
+  auto slash = key.find('/');
+  if (slash == std::string_view::npos || key.find('/', slash + 1) != std::string_view::npos)
+    return false;
+  if (!is_uuid(key.substr(0, slash))) return false;
+  for (char c : key.substr(slash + 1)) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return key.find("..") == std::string_view::npos;
+}
+
 Result<void> FileStore::write(const std::string& key, std::string_view data) {
   obs::ScopedSpan span("storage.write");
   span->set("objectvision.file.key", key);
   span->set("objectvision.file.bytes", static_cast<std::int64_t>(data.size()));
-  auto written = write_durably(key, data);
+  Result<void> written =
+      valid_key(key) ? put(key, data) : Result<void>(Error{Errc::invalid_argument, "bad file key"});
   if (!written) span->fail(written.error().message);
   return written;
+}
+
+Result<void> FileStore::write(const std::string& key, std::span<const std::uint8_t> data) {
+  return write(key, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
 }
 
 Result<std::string> FileStore::read(const std::string& key) const {
   obs::ScopedSpan span("storage.read");
   span->set("objectvision.file.key", key);
-  auto bytes = read_whole(key);
+  Result<std::string> bytes =
+      valid_key(key) ? get(key) : Result<std::string>(Error{Errc::not_found, "no such file"});
   if (bytes) {
     span->set("objectvision.file.bytes", static_cast<std::int64_t>(bytes.value().size()));
   } else {
@@ -86,66 +63,17 @@ Result<std::string> FileStore::read(const std::string& key) const {
   return bytes;
 }
 
-Result<void> FileStore::write_durably(const std::string& key, std::string_view data) {
-  auto target = path(key);
-  if (!target) return Error{Errc::invalid_argument, "bad file key"};
-  const fs::path dir = fs::path(*target).parent_path();
-  std::error_code ec;
-  const bool new_dir = !fs::exists(dir, ec);
-  fs::create_directories(dir, ec);
-  if (ec) return io_error("cannot create " + dir.string(), ec.value());
-  std::string tmp = *target + ".tmp-" + random_token(6);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-  if (fd < 0) return io_error("cannot write " + tmp, errno);
-  std::size_t done = 0;
-  int failure = 0;
-  while (done < data.size() && failure == 0) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      failure = n < 0 ? errno : ENOSPC;
-    } else {
-      done += static_cast<std::size_t>(n);
-    }
-  }
-  // The bytes reach the disk before the name does, and the name before anyone points at it.
-  if (failure == 0 && ::fsync(fd) != 0) failure = errno;
-  if (::close(fd) != 0 && failure == 0) failure = errno;
-  if (failure == 0 && ::rename(tmp.c_str(), target->c_str()) != 0) failure = errno;
-  if (failure != 0) {
-    ::unlink(tmp.c_str());
-    return io_error("cannot write " + *target, failure);
-  }
-  if (auto synced = sync_directory(dir); !synced) return synced;
-  if (new_dir) return sync_directory(dir.parent_path());
-  return {};
-}
-
-Result<void> FileStore::write(const std::string& key, std::span<const std::uint8_t> data) {
-  return write(key, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
-}
-
-Result<std::string> FileStore::read_whole(const std::string& key) const {
-  auto p = path(key);
-  if (!p) return Error{Errc::not_found, "no such file"};
-  std::ifstream in(*p, std::ios::binary);
-  if (!in) return Error{Errc::not_found, "no such file"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 Result<void> FileStore::remove(const std::string& key) {
-  auto p = path(key);
-  if (!p) return Error{Errc::invalid_argument, "bad file key"};
-  if (::unlink(p->c_str()) != 0 && errno != ENOENT) return io_error("cannot delete " + *p, errno);
-  return {};
+  if (!valid_key(key)) return Error{Errc::invalid_argument, "bad file key"};
+  return erase(key);
 }
 
 void FileStore::remove_detection(std::string_view detection_id) {
   if (!is_uuid(detection_id)) return;
-  std::error_code ec;
-  fs::remove_all(fs::path(root_) / std::string(detection_id), ec);
+  if (auto removed = erase_detection(detection_id); !removed) {
+    spdlog::warn("files: the files of detection {} were not all deleted: {}", detection_id,
+                 removed.error().message);
+  }
 }
 
 }  // namespace ov::files

@@ -1,11 +1,15 @@
 #pragma once
-// Files of detection jobs (uploads and annotated images) under DATA_DIR/files, with names the
-// server makes: a key is "<detection_id>/<image_id>.<kind>.<ext>". Writes are atomic (a
-// temporary file renamed into place), so a reader never sees half a file, and durable (the
-// file and its directory are fsynced before write() returns), so that a record the database
-// commits afterwards never points at a file a crash took away. A full disk is Errc::no_space.
+// Files of detection jobs (uploads and annotated images), with names the server makes: a key
+// is "<detection_id>/<image_id>.<kind>.<ext>". Two stores behind one contract
+// (tests/unit/files/file_store_test.cpp runs it on both):
+// - LocalFileStore (local_store.hpp): files under a directory (DATA_DIR/files, the embedded
+//   default); writes are atomic and durable (fsynced before write() returns);
+// - S3FileStore (s3_store.hpp): objects of a bucket of an S3-compatible store, so that API
+//   nodes and workers on different machines share no disk.
+// Either way a record the database commits after write() never points at a missing file; a
+// full disk or store is Errc::no_space, a store that cannot be reached Errc::unavailable.
+// Every read and write is a span of the trace it serves.
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,26 +20,33 @@ namespace ov::files {
 
 class FileStore {
  public:
-  explicit FileStore(std::string root);  // created on first write
+  virtual ~FileStore() = default;
 
   static std::string key(std::string_view detection_id, std::string_view image_id,
                          std::string_view kind, std::string_view extension);
+  // Keys are made by key(): ids and fixed words only. Anything else (.., /, NUL) is refused.
+  static bool valid_key(std::string_view key);
+  // The media type of a key's extension ("image/jpeg"), for stores and for serving.
+  static std::string_view content_type(std::string_view key);
 
   Result<void> write(const std::string& key, std::span<const std::uint8_t> data);
   Result<void> write(const std::string& key, std::string_view data);
   // The whole file; Errc::not_found when missing.
   Result<std::string> read(const std::string& key) const;
-  // Absolute path of a key (for streaming), or nullopt when the key is not one of ours.
-  std::optional<std::string> path(const std::string& key) const;
   // Removes one file; a file that is not there is fine (removed already).
   Result<void> remove(const std::string& key);
-  // Removes every file of a detection.
+  // Removes every file of a detection (failures are logged: what is left is only space).
   void remove_detection(std::string_view detection_id);
 
- private:
-  Result<void> write_durably(const std::string& key, std::string_view data);
-  Result<std::string> read_whole(const std::string& key) const;
-  std::string root_;
+  // Where the files are, for logs and `config check`: "file:///srv/data/files", "s3://b/p/".
+  virtual std::string location() const = 0;
+
+ protected:
+  // Called with valid keys only.
+  virtual Result<void> put(const std::string& key, std::string_view data) = 0;
+  virtual Result<std::string> get(const std::string& key) const = 0;
+  virtual Result<void> erase(const std::string& key) = 0;
+  virtual Result<void> erase_detection(std::string_view detection_id) = 0;
 };
 
 }  // namespace ov::files

@@ -113,6 +113,9 @@ Result<Job> Lifecycle::submit(const NewJob& request) {
         return Error{Errc::no_space,
                      "Not enough storage space to keep the upload; try again later"};
       }
+      if (w.error().code == Errc::unavailable) {
+        return Error{Errc::unavailable, "The file store cannot be reached; try again shortly"};
+      }
       return Error{Errc::internal, "The upload could not be stored"};
     }
     images.push_back(std::move(row));
@@ -194,6 +197,8 @@ Result<Recorded> Lifecycle::record_image(RunningJob& run, const JobImage& image,
         files::FileStore::key(run.job.id, image.id, "annotated", work.annotated_extension);
     if (auto w = files_.write(key, work.annotated); w) {
       outcome.annotated_path = key;
+    } else if (w.error().code == Errc::unavailable) {
+      return w.error();  // the object store is down: the job is tried again later
     } else {
       // The image fails visibly rather than completing without its annotated file.
       spdlog::error("job {}: image {}: {}", run.job.id, image.id, w.error().message);

@@ -239,7 +239,7 @@ S3Client::Target S3Client::target(std::string_view key) const {
   return {scheme, settings_.bucket + "." + authority, base + "/" + std::string(key)};
 }
 
-Result<S3Client::Reply> S3Client::send(const Call& call) {
+Result<S3Client::Reply> S3Client::send(const Call& call) const {
   const Target where = target(call.key);
   const std::string payload_sha256 = sigv4::sha256_hex(call.body);
   const sigv4::Scope scope{settings_.region, "s3"};
@@ -326,7 +326,7 @@ Result<void> S3Client::put(std::string_view key, std::string_view data,
   return {};
 }
 
-Result<std::string> S3Client::get(std::string_view key) {
+Result<std::string> S3Client::get(std::string_view key) const {
   Call call{"GET", settings_.prefix + std::string(key), {}, {}, {}, fmt::format("GET {}", key)};
   auto reply = send(call);
   if (!reply) return reply.error();
@@ -335,7 +335,7 @@ Result<std::string> S3Client::get(std::string_view key) {
 }
 
 Result<std::string> S3Client::get_range(std::string_view key, std::uint64_t first,
-                                        std::uint64_t last) {
+                                        std::uint64_t last) const {
   if (last < first) return Error{Errc::invalid_argument, "a byte range ends before it starts"};
   Call call{"GET", settings_.prefix + std::string(key),
             {},    {{"range", fmt::format("bytes={}-{}", first, last)}},
@@ -351,7 +351,7 @@ Result<std::string> S3Client::get_range(std::string_view key, std::uint64_t firs
   return store_error(call.what, reply->status, reply->body);
 }
 
-Result<ObjectInfo> S3Client::head(std::string_view key) {
+Result<ObjectInfo> S3Client::head(std::string_view key) const {
   Call call{"HEAD", settings_.prefix + std::string(key), {}, {}, {}, fmt::format("HEAD {}", key)};
   auto reply = send(call);
   if (!reply) return reply.error();
@@ -373,7 +373,7 @@ Result<void> S3Client::remove(std::string_view key) {
   return {};
 }
 
-Result<std::vector<std::string>> S3Client::list(std::string_view key_prefix) {
+Result<std::vector<std::string>> S3Client::list(std::string_view key_prefix) const {
   std::vector<std::string> keys;
   std::string token;
   const std::string prefix = settings_.prefix + std::string(key_prefix);
@@ -399,6 +399,15 @@ Result<std::vector<std::string>> S3Client::list(std::string_view key_prefix) {
     if (token.empty()) break;
   }
   return keys;
+}
+
+Result<void> S3Client::probe() const {
+  Call call{"GET", "", {{"list-type", "2"}, {"prefix", settings_.prefix}, {"max-keys", "1"}},
+            {},    {}, "LIST (probe)"};
+  auto reply = send(call);
+  if (!reply) return reply.error();
+  if (reply->status != 200) return store_error(call.what, reply->status, reply->body);
+  return {};
 }
 
 Result<void> S3Client::remove_prefix(std::string_view key_prefix) {

@@ -51,15 +51,19 @@ class S3Client {
 
   Result<void> put(std::string_view key, std::string_view data,
                    std::string_view content_type = "application/octet-stream");
-  Result<std::string> get(std::string_view key);
+  Result<std::string> get(std::string_view key) const;
   // Bytes first..last (inclusive), as an HTTP Range; the end is cut at the object's size.
-  Result<std::string> get_range(std::string_view key, std::uint64_t first, std::uint64_t last);
-  Result<ObjectInfo> head(std::string_view key);
+  Result<std::string> get_range(std::string_view key, std::uint64_t first,
+                                std::uint64_t last) const;
+  Result<ObjectInfo> head(std::string_view key) const;
   // A key that is not there is fine (S3 answers 204 either way).
   Result<void> remove(std::string_view key);
   // Keys under `key_prefix` (without the settings' prefix), every page.
-  Result<std::vector<std::string>> list(std::string_view key_prefix);
+  Result<std::vector<std::string>> list(std::string_view key_prefix) const;
   Result<void> remove_prefix(std::string_view key_prefix);
+  // One request that needs the bucket and the credentials (a listing of one key): whether
+  // the store can be used now, with the reason when not.
+  Result<void> probe() const;
   // A URL anyone may GET the object with until `ttl` passes (1 s to 7 days).
   std::string presigned_get(
       std::string_view key, std::chrono::seconds ttl,
@@ -68,7 +72,7 @@ class S3Client {
  private:
   struct Call;   // one request (s3_client.cpp)
   struct Reply;  // its answer
-  Result<Reply> send(const Call& call);
+  Result<Reply> send(const Call& call) const;
   struct Target {
     std::string scheme;
     std::string host;  // the Host header: authority of the URL

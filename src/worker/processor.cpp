@@ -111,6 +111,10 @@ ProcessResult JobProcessor::process(const std::string& id,
       image_span->set("objectvision.image.position", img.position);
       jobs::ImageWork work;
       auto bytes = files_.read(img.original_path);
+      if (!bytes && bytes.error().code == Errc::unavailable) {
+        // The object store is down: the job waits for it (a later attempt), nothing fails.
+        return {Outcome::retry, bytes.error().message};
+      }
       if (!bytes) {
         work.error = "The uploaded file is missing";
       } else {

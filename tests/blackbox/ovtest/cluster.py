@@ -119,9 +119,13 @@ def wait_listed(server, pids: set[int], headers: dict, timeout: float = 30, logs
 
 
 class Cluster:
-    def __init__(self, shape: str, root: Path, nodes: int = 2, workers: int = 2, **settings):
+    def __init__(self, shape: str, root: Path, nodes: int = 2, workers: int = 2,
+                 shared_disk: bool = True, **settings):
+        """shared_disk=False: every process has a DATA_DIR of its own (files must then live in
+        an object store: STORAGE_URL=s3://…)."""
         self.shape = shape
         self.root = Path(root)
+        self.shared_disk = shared_disk
         self.data_dir = self.root / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings = {**detect_settings(), **settings}
@@ -162,7 +166,8 @@ class Cluster:
     def add_server(self, start: bool = True, **settings) -> Server:
         name = f"serve{len(self.servers) + 1}"
         server = Server(self.root / name, self.backend, {**self.settings, **settings}, name)
-        server.data_dir = self.data_dir
+        if self.shared_disk:
+            server.data_dir = self.data_dir
         self.servers.append(server)
         if start:
             server.start()
@@ -170,7 +175,8 @@ class Cluster:
 
     def add_worker(self, wait: bool = True, **settings) -> Worker:
         name = f"worker{len(self.workers) + 1}"
-        worker = Worker(self.root / name, self.data_dir, self.backend,
+        data_dir = self.data_dir if self.shared_disk else self.root / name / "data"
+        worker = Worker(self.root / name, data_dir, self.backend,
                         {**self.settings, **settings}, name)
         self.workers.append(worker)
         worker.start()

@@ -48,7 +48,10 @@ TEST(Config, InvalidValuesNameTheVariable) {
                                                      {"MODEL_ALIASES", "ipcam-general"},
                                                      {"MODEL_ALIASES", "=yolov8n"},
                                                      {"MODEL_ALIASES", "a b=yolov8n"},
-                                                     {"MODEL_ALIASES", "ipcam=yolo/v8"}}) {
+                                                     {"MODEL_ALIASES", "ipcam=yolo/v8"},
+                                                     {"S3_ADDRESSING_STYLE", "dns"},
+                                                     {"S3_ATTEMPTS", "0"},
+                                                     {"S3_TIMEOUT_SECONDS", "x"}}) {
     auto c = load(Vars{{name, value}});
     ASSERT_FALSE(c.ok()) << name << "=" << value;
     EXPECT_EQ(c.error().code, Errc::invalid_argument);
@@ -159,6 +162,73 @@ TEST(Config, DescribeMasksSecrets) {
   EXPECT_EQ(all.find("hunter2"), std::string::npos);
   EXPECT_EQ(all.find("xkeysib"), std::string::npos);
   EXPECT_NE(all.find("DATABASE_URL=postgresql://ov:****@db:5432/ov"), std::string::npos);
+}
+
+TEST(Config, FilesAreUnderDataDirUnlessStorageUrlSaysOtherwise) {
+  auto defaults = load_from({{"DATA_DIR", "/srv/ov"}});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->storage_url, "file:///srv/ov/files");
+  EXPECT_EQ(defaults->files_dir, "/srv/ov/files");
+  EXPECT_FALSE(defaults->object_storage());
+  auto elsewhere = load_from({{"STORAGE_URL", "file:///mnt/shared"}});
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_EQ(elsewhere->files_dir, "/mnt/shared");
+}
+
+TEST(Config, AnS3StoreIsConfiguredTheWayAwsToolsAre) {
+  auto aws = load_from({{"STORAGE_URL", "s3://ov-files/prod"},
+                        {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                        {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI"},
+                        {"AWS_DEFAULT_REGION", "us-west-2"},
+                        {"AWS_REGION", "eu-west-1"}});
+  ASSERT_TRUE(aws.ok()) << aws.error().message;
+  EXPECT_TRUE(aws->object_storage());
+  EXPECT_EQ(aws->s3_bucket, "ov-files");
+  EXPECT_EQ(aws->s3_prefix, "prod/");
+  EXPECT_EQ(aws->s3_region, "eu-west-1");  // AWS_REGION wins over AWS_DEFAULT_REGION
+  EXPECT_EQ(aws->s3_endpoint, "https://s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(aws->s3_addressing_style, "virtual");
+
+  auto minio = load_from({{"STORAGE_URL", "s3://ov-files"},
+                          {"AWS_ACCESS_KEY_ID", "minio"},
+                          {"AWS_SECRET_ACCESS_KEY", "minio-secret"},
+                          {"AWS_ENDPOINT_URL", "http://other:1"},
+                          {"AWS_ENDPOINT_URL_S3", "http://minio:9000"}});
+  ASSERT_TRUE(minio.ok()) << minio.error().message;
+  EXPECT_EQ(minio->s3_endpoint, "http://minio:9000");  // the S3 one wins
+  EXPECT_EQ(minio->s3_prefix, "");
+  EXPECT_EQ(minio->s3_addressing_style, "path");
+  std::string all;
+  for (const auto& [k, v] : describe(*minio)) all += k + "=" + v + "\n";
+  EXPECT_EQ(all.find("minio-secret"), std::string::npos);
+  EXPECT_NE(all.find("STORAGE_URL=s3://ov-files\n"), std::string::npos) << all;
+
+  struct Case {
+    std::string url, variable;
+  };
+  const std::vector<Case> bad{{"s3://", "STORAGE_URL"},
+                              {"s3://Upper", "STORAGE_URL"},
+                              {"s3://ab", "STORAGE_URL"},
+                              {"s3://b-/x", "STORAGE_URL"},
+                              {"s3://bucket/../x", "STORAGE_URL"},
+                              {"gs://bucket", "STORAGE_URL"},
+                              {"file://", "STORAGE_URL"},
+                              {"/srv/files", "STORAGE_URL"}};
+  for (const auto& [url, variable] : bad) {
+    auto c = load_from(
+        {{"STORAGE_URL", url}, {"AWS_ACCESS_KEY_ID", "k"}, {"AWS_SECRET_ACCESS_KEY", "s"}});
+    ASSERT_FALSE(c.ok()) << url;
+    EXPECT_NE(c.error().message.find(variable), std::string::npos) << c.error().message;
+  }
+  auto no_keys = load_from({{"STORAGE_URL", "s3://bucket"}});
+  ASSERT_FALSE(no_keys.ok());
+  EXPECT_NE(no_keys.error().message.find("AWS_ACCESS_KEY_ID"), std::string::npos);
+  auto bad_endpoint = load_from({{"STORAGE_URL", "s3://bucket"},
+                                 {"AWS_ACCESS_KEY_ID", "k"},
+                                 {"AWS_SECRET_ACCESS_KEY", "s"},
+                                 {"AWS_ENDPOINT_URL_S3", "minio:9000"}});
+  ASSERT_FALSE(bad_endpoint.ok());
+  EXPECT_NE(bad_endpoint.error().message.find("AWS_ENDPOINT_URL_S3"), std::string::npos);
 }
 
 TEST(Config, TracingIsOffUntilAnEndpointIsGiven) {

@@ -19,7 +19,7 @@
 #include "cache/redis.hpp"
 #include "core/ids.hpp"
 #include "events/bus.hpp"
-#include "files/file_store.hpp"
+#include "files/local_store.hpp"
 #include "jobs/lifecycle.hpp"
 #include "queue/job_queue.hpp"
 #include "storage/database.hpp"
@@ -74,7 +74,7 @@ class LifecycleTest : public ::testing::TestWithParam<std::string> {
     } else {
       queue_ = queue::make_database_queue(*db_, qs);
     }
-    files_ = std::make_unique<files::FileStore>(temp_dir_ + "/files");
+    files_ = std::make_unique<files::LocalFileStore>(temp_dir_ + "/files");
     bus_ = events::make_local_bus();
     subscription_ = bus_->subscribe([this](const events::Event& e) {
       if (const auto* job = std::get_if<JobEvent>(&e.what)) {

@@ -1,0 +1,29 @@
+#include "files/s3_store.hpp"
+
+#include <utility>
+
+namespace ov::files {
+S3FileStore::S3FileStore(objstore::S3Settings settings) : client_(std::move(settings)) {}
+
+std::string S3FileStore::location() const {
+  return "s3://" + client_.settings().bucket + "/" + client_.settings().prefix + " at " +
+         client_.settings().endpoint;
+}
+
+Result<void> S3FileStore::put(const std::string& key, std::string_view data) {
+  return client_.put(key, data, content_type(key));
+}
+
+Result<std::string> S3FileStore::get(const std::string& key) const {
+  return client_.get(key);
+}
+
+Result<void> S3FileStore::erase(const std::string& key) {
+  return client_.remove(key);
+}
+
+Result<void> S3FileStore::erase_detection(std::string_view detection_id) {
+  return client_.remove_prefix(std::string(detection_id) + "/");
+}
+
+}  // namespace ov::files
