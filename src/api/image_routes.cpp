@@ -77,6 +77,16 @@ Response serve_image(Services& s, DetectionServices& ds, Context& ctx, bool anno
       annotated ? img.annotated_path : std::optional(img.original_path);
   if (!key)
     throw ApiError(404, img.processed ? "No annotated image for this job" : "Not processed yet");
+  if (s.config.s3_presign_seconds > 0) {
+    const std::chrono::seconds ttl(s.config.s3_presign_seconds);
+    if (auto link = ds.files.link(*key, ttl)) {
+      Response redirect;
+      redirect.status = 307;
+      redirect.headers.set("Location", *link);
+      redirect.headers.set("Cache-Control", "private, max-age=" + std::to_string(ttl.count() / 2));
+      return redirect;
+    }
+  }
   auto bytes = ds.files.read(*key);
   if (!bytes) throw ApiError(404, "Image not found");
 

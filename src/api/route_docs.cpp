@@ -177,6 +177,7 @@ http::RouteDoc image(bool annotated) {
       "detection", "",
       {R"("200":{"description":"The image; a Range request answers 206","content":{"image/*":{"schema":{"type":"string","format":"binary"}}}})",
        reply("304", "Not modified (If-None-Match)", ""),
+       R"("307":{"description":"With S3_PRESIGN_SECONDS: a presigned URL of the object store serves the image","headers":{"Location":{"schema":{"type":"string"}}}})",
        error("404", annotated ? "No such image (or someone else's), or none drawn yet"
                               : "No such image (or someone else's)"),
        error("410", "Deleted after the retention period (RETENTION_DAYS); the results are kept"),

@@ -72,6 +72,10 @@ struct Config {
   std::string s3_addressing_style = "auto";
   int s3_timeout_s = 30;  // one request to the store, connection included
   int s3_attempts = 3;    // tries of a request that failed on the network or with a 5xx
+  // S3_PRESIGN_SECONDS: 0 (the default) serves images through the API; N > 0 answers the image
+  // routes with a redirect (307) to a presigned URL of the store valid N seconds, once the
+  // caller's right to the image is checked (the endpoint must then be reachable by clients).
+  int s3_presign_seconds = 0;
   std::string models_dir = "models";
   std::vector<std::string> cors_origins;
   double max_upload_mb = 10;

@@ -62,6 +62,7 @@ std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
       {"S3_ADDRESSING_STYLE", c.s3_addressing_style},
       {"S3_TIMEOUT_SECONDS", std::to_string(c.s3_timeout_s)},
       {"S3_ATTEMPTS", std::to_string(c.s3_attempts)},
+      {"S3_PRESIGN_SECONDS", std::to_string(c.s3_presign_seconds)},
       {"API_BASE_URL", c.api_base_url},
       {"FRONTEND_BASE_URL", c.frontend_base_url},
       {"FRONTEND_SUCCESS_URL", c.frontend_success_url},

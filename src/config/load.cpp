@@ -312,6 +312,7 @@ Result<Config> load(const Vars& vars) {
   r.choice("S3_ADDRESSING_STYLE", c.s3_addressing_style, {"auto", "path", "virtual"});
   r.integer("S3_TIMEOUT_SECONDS", c.s3_timeout_s, 1, 3600);
   r.integer("S3_ATTEMPTS", c.s3_attempts, 1, 10);
+  r.integer("S3_PRESIGN_SECONDS", c.s3_presign_seconds, 0, 604800);
   std::string cors;
   r.str("CORS_ORIGINS", cors);
   c.cors_origins = split_list(cors);

@@ -9,7 +9,9 @@
 // Either way a record the database commits after write() never points at a missing file; a
 // full disk or store is Errc::no_space, a store that cannot be reached Errc::unavailable.
 // Every read and write is a span of the trace it serves.
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,6 +42,13 @@ class FileStore {
 
   // Where the files are, for logs and `config check`: "file:///srv/data/files", "s3://b/p/".
   virtual std::string location() const = 0;
+  // A URL that serves the file to anyone who has it until `ttl` passes (an S3 presigned URL);
+  // nullopt when the store has none (a directory).
+  virtual std::optional<std::string> link(const std::string& key, std::chrono::seconds ttl) const {
+    (void)key;
+    (void)ttl;
+    return std::nullopt;
+  }
 
  protected:
   // Called with valid keys only.

@@ -10,6 +10,12 @@ std::string S3FileStore::location() const {
          client_.settings().endpoint;
 }
 
+std::optional<std::string> S3FileStore::link(const std::string& key,
+                                             std::chrono::seconds ttl) const {
+  if (!valid_key(key)) return std::nullopt;
+  return client_.presigned_get(key, ttl);
+}
+
 Result<void> S3FileStore::put(const std::string& key, std::string_view data) {
   return client_.put(key, data, content_type(key));
 }

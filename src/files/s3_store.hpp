@@ -14,6 +14,7 @@ class S3FileStore final : public FileStore {
   explicit S3FileStore(objstore::S3Settings settings);
 
   std::string location() const override;
+  std::optional<std::string> link(const std::string& key, std::chrono::seconds ttl) const override;
   objstore::S3Client& client() { return client_; }
 
  protected:

@@ -8,6 +8,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 from ovtest import api, detect, images, s3
 from ovtest.cluster import Cluster
@@ -76,6 +77,34 @@ def test_the_files_of_a_job_are_objects_of_the_bucket_and_on_no_disk(cluster, st
     r = cluster.other.request("DELETE", detect.job_path(job_id), headers=account.headers)
     assert r.status_code in (200, 204), r.text
     wait_keys(store, prefix + job_id + "/", [])
+
+
+def test_with_presigned_urls_the_image_routes_redirect_to_the_store(shape, tmp_path, store,
+                                                                     prefix):
+    deployment = Cluster(shape, tmp_path / "presign", nodes=1, workers=1, shared_disk=False,
+                         S3_PRESIGN_SECONDS="120", **store.settings(prefix))
+    try:
+        check_presigned_links(deployment.api, store, prefix)
+    finally:
+        deployment.close()
+
+
+def check_presigned_links(server, store, prefix):
+    owner, stranger = api.new_account(server, "s3-owner"), api.new_account(server, "s3-other")
+    image = detect.detect(server, owner, "dog.jpg")["images"][0]
+    r = server.get(image["original_url"], headers=owner.headers, allow_redirects=False)
+    assert r.status_code == 307, f"{r.status_code} {r.text[:300]}"
+    link = r.headers["Location"]
+    assert link.startswith(f"{store.endpoint}/{store.bucket}/{prefix}"), link
+    assert "X-Amz-Expires=120&" in link and "X-Amz-Signature=" in link, link
+    assert r.headers.get("Cache-Control") == "private, max-age=60", r.headers
+    fetched = requests.get(link, timeout=10)  # no credentials: the URL is the credential
+    assert fetched.status_code == 200 and fetched.content == DOG, fetched.status_code
+    # The caller's right to the image is checked before any link is made.
+    denied = server.get(image["original_url"], headers=stranger.headers, allow_redirects=False)
+    api.assert_error(denied, 404, "Image not found")
+    anonymous = server.get(image["annotated_url"], allow_redirects=False)
+    assert anonymous.status_code == 401, anonymous.text
 
 
 def test_a_store_that_cannot_be_reached_answers_503_and_keeps_nothing(launch, store, prefix):

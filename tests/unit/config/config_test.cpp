@@ -51,7 +51,8 @@ TEST(Config, InvalidValuesNameTheVariable) {
                                                      {"MODEL_ALIASES", "ipcam=yolo/v8"},
                                                      {"S3_ADDRESSING_STYLE", "dns"},
                                                      {"S3_ATTEMPTS", "0"},
-                                                     {"S3_TIMEOUT_SECONDS", "x"}}) {
+                                                     {"S3_TIMEOUT_SECONDS", "x"},
+                                                     {"S3_PRESIGN_SECONDS", "604801"}}) {
     auto c = load(Vars{{name, value}});
     ASSERT_FALSE(c.ok()) << name << "=" << value;
     EXPECT_EQ(c.error().code, Errc::invalid_argument);
