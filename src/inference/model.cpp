@@ -102,7 +102,11 @@ Result<std::vector<Tensor>> Model::run(std::span<const float> data, std::int64_t
   return outputs;
 }
 
+// A warm-up (an UncountedScope on this thread) runs the session itself, never in a batch with
+// requests: it is meant to warm this thread's use of the session, and a shared batch, run
+// by whichever caller leads it, would count the warm-up or hide a request's run.
 Result<std::vector<Tensor>> Model::infer(std::span<const float> image) const {
+  if (t_uncounted > 0) return run(image, 1);
   std::chrono::steady_clock::duration waited{};
   auto outputs = batcher_->submit(image, &waited);
   if (metrics_.queue != nullptr) {
@@ -113,6 +117,7 @@ Result<std::vector<Tensor>> Model::infer(std::span<const float> image) const {
 
 Result<std::vector<Tensor>> Model::infer(std::span<const float> image,
                                          Batcher::Ticket ticket) const {
+  if (t_uncounted > 0) return run(image, 1);  // the ticket's announcement is withdrawn
   std::chrono::steady_clock::duration waited{};
   auto outputs = batcher_->submit(image, std::move(ticket), &waited);
   if (metrics_.queue != nullptr) {

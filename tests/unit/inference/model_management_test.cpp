@@ -211,5 +211,40 @@ TEST_F(ModelManagement, WarmUpsAreNotCounted) {
   EXPECT_EQ(counters().success, before.success + 1);
 }
 
+// Warm-ups on other threads while detections run (a slot thread warming up as the first job
+// arrives): every detection's run is counted, no warm-up's is, whoever leads a batch. Before,
+// a warm-up could join a request's batch (black-box test_metrics failed under load).
+TEST_F(ModelManagement, WarmUpsBesideDetectionsNeitherCountNorHideTheirRuns) {
+  auto counters = [&] {
+    for (const auto& s : engine_->model_statuses()) {
+      if (s.info.name == "nanodet-m") return s.counters;
+    }
+    return ModelCounters{};
+  };
+  const ModelCounters before = counters();
+  constexpr int kDetections = 12;
+  std::atomic<bool> detecting{true};
+  std::vector<std::thread> warming;
+  for (int t = 0; t < 2; ++t) {
+    warming.emplace_back([&] {
+      while (detecting) EXPECT_TRUE(engine_->warm_up_this_thread().ok());
+    });
+  }
+  std::vector<std::thread> detections;
+  for (int t = 0; t < 3; ++t) {
+    detections.emplace_back([&] {
+      for (int i = 0; i < kDetections / 3; ++i) EXPECT_TRUE(detect("nanodet-m").ok());
+    });
+  }
+  for (auto& t : detections) t.join();
+  detecting = false;
+  for (auto& t : warming) t.join();
+  const ModelCounters after = counters();
+  EXPECT_EQ(after.success - before.success, kDetections);
+  EXPECT_EQ(after.inferences - before.inferences, kDetections);  // one image per detection
+  EXPECT_GE(after.executions - before.executions, 1);
+  EXPECT_LE(after.executions - before.executions, kDetections);
+}
+
 }  // namespace
 }  // namespace ov::inference
