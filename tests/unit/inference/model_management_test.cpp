@@ -36,6 +36,13 @@ class ModelManagement : public ::testing::Test {
                   dir_.path() / name / "config.json", fs::copy_options::overwrite_existing);
   }
 
+  ModelCounters counters(const std::string& model) const {
+    for (const auto& s : engine_->model_statuses()) {
+      if (s.info.name == model) return s.counters;
+    }
+    return ModelCounters{};
+  }
+
   Result<DetectionResult> detect(const std::string& model) const {
     DetectOptions o;
     o.model = model;
@@ -194,34 +201,22 @@ TEST(ModelAliasesAtStart, ABadAliasStopsTheStart) {
 // The warm-up (at load, and per thread) runs the whole pipeline and is not counted as
 // detections: the counters start at what users asked for.
 TEST_F(ModelManagement, WarmUpsAreNotCounted) {
-  auto counters = [&] {
-    for (const auto& s : engine_->model_statuses()) {
-      if (s.info.name == "nanodet-m") return s.counters;
-    }
-    return ModelCounters{};
-  };
-  const ModelCounters before = counters();
+  const ModelCounters before = counters("nanodet-m");
   ASSERT_TRUE(engine_->warm_up_this_thread().ok());
   std::thread other([&] { EXPECT_TRUE(engine_->warm_up_this_thread().ok()); });
   other.join();
-  EXPECT_EQ(counters().inferences, before.inferences);
-  EXPECT_EQ(counters().executions, before.executions);
+  EXPECT_EQ(counters("nanodet-m").inferences, before.inferences);
+  EXPECT_EQ(counters("nanodet-m").executions, before.executions);
   ASSERT_TRUE(detect("nanodet-m").ok());
-  EXPECT_EQ(counters().inferences, before.inferences + 1);
-  EXPECT_EQ(counters().success, before.success + 1);
+  EXPECT_EQ(counters("nanodet-m").inferences, before.inferences + 1);
+  EXPECT_EQ(counters("nanodet-m").success, before.success + 1);
 }
 
 // Warm-ups on other threads while detections run (a slot thread warming up as the first job
 // arrives): every detection's run is counted, no warm-up's is, whoever leads a batch. Before,
 // a warm-up could join a request's batch (black-box test_metrics failed under load).
 TEST_F(ModelManagement, WarmUpsBesideDetectionsNeitherCountNorHideTheirRuns) {
-  auto counters = [&] {
-    for (const auto& s : engine_->model_statuses()) {
-      if (s.info.name == "nanodet-m") return s.counters;
-    }
-    return ModelCounters{};
-  };
-  const ModelCounters before = counters();
+  const ModelCounters before = counters("nanodet-m");
   constexpr int kDetections = 12;
   std::atomic<bool> detecting{true};
   std::vector<std::thread> warming;
@@ -239,7 +234,7 @@ TEST_F(ModelManagement, WarmUpsBesideDetectionsNeitherCountNorHideTheirRuns) {
   for (auto& t : detections) t.join();
   detecting = false;
   for (auto& t : warming) t.join();
-  const ModelCounters after = counters();
+  const ModelCounters after = counters("nanodet-m");
   EXPECT_EQ(after.success - before.success, kDetections);
   EXPECT_EQ(after.inferences - before.inferences, kDetections);  // one image per detection
   EXPECT_GE(after.executions - before.executions, 1);
