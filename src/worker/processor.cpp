@@ -1,6 +1,8 @@
 #include "worker/processor.hpp"
 
+#include <algorithm>
 #include <span>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -53,6 +55,35 @@ jobs::ImageWork work_of(const inference::DetectionResult& result,
     work.annotated_extension = extension(*format);
   }
   return work;
+}
+
+// Sleeps for `pause` in short steps; false as soon as keep_going() turns false.
+bool pause_unless_stopped(std::chrono::milliseconds pause,
+                          const std::function<bool()>& keep_going) {
+  constexpr std::chrono::milliseconds step{100};
+  for (auto left = pause; left.count() > 0; left -= step) {
+    if (!keep_going()) return false;
+    std::this_thread::sleep_for(std::min(left, step));
+  }
+  return keep_going();
+}
+
+// The object store (or the database) cannot be reached: the job waits for it with its lease
+// kept (the worker pool renews it meanwhile), asking again after a pause that grows from 0.5 s
+// to 5 s, while the lease holds and the job's deadline is ahead. An outage of the store thus
+// spends no attempt; when it outlasts the wait, the job goes back to the queue as before.
+template <class Attempt>
+auto once_reachable(const Attempt& attempt, const std::function<bool()>& keep_going,
+                    std::chrono::steady_clock::time_point deadline) {
+  auto result = attempt();
+  std::chrono::milliseconds pause{500};
+  while (!result && result.error().code == Errc::unavailable) {
+    if (std::chrono::steady_clock::now() + pause >= deadline) break;
+    if (!pause_unless_stopped(pause, keep_going)) break;
+    result = attempt();
+    pause = std::min(pause * 2, std::chrono::milliseconds{5000});
+  }
+  return result;
 }
 
 }  // namespace
@@ -110,9 +141,10 @@ ProcessResult JobProcessor::process(const std::string& id,
       image_span->set("objectvision.image.id", img.id);
       image_span->set("objectvision.image.position", img.position);
       jobs::ImageWork work;
-      auto bytes = files_.read(img.original_path);
+      auto bytes =
+          once_reachable([&] { return files_.read(img.original_path); }, keep_going, run.deadline);
       if (!bytes && bytes.error().code == Errc::unavailable) {
-        // The object store is down: the job waits for it (a later attempt), nothing fails.
+        // Still down: the job waits in the queue (a later attempt), nothing fails.
         return {Outcome::retry, bytes.error().message};
       }
       if (!bytes) {
@@ -141,7 +173,8 @@ ProcessResult JobProcessor::process(const std::string& id,
       }
       if (work.error) image_span->fail(*work.error);
       image_span->set("objectvision.image.objects", static_cast<std::int64_t>(work.objects.size()));
-      auto recorded = lifecycle_.record_image(run, img, std::move(work));
+      auto recorded = once_reachable([&] { return lifecycle_.record_image(run, img, work); },
+                                     keep_going, run.deadline);
       if (!recorded) return {Outcome::retry, recorded.error().message};
       if (recorded.value() == jobs::Recorded::stale) return {};  // not this worker's any more
     }
