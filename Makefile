@@ -3,13 +3,17 @@ SHELL := /bin/bash
 PRESET ?= release
 BUILD_DIR := $(if $(filter debug,$(PRESET)),build-debug,build)
 
-.PHONY: run test setup build build-debug unit bench fuzz format tidy clean
+.PHONY: run test setup build build-debug unit bench fuzz cluster format tidy clean
 
 run: setup build
 	./build/objectvision serve
 
 test: setup
 	scripts/test.sh
+
+# A scaled cluster on this machine behind nginx (scripts/cluster.sh; `scripts/cluster.sh down`).
+cluster: setup build
+	scripts/cluster.sh up
 
 setup:
 	scripts/setup.sh
