@@ -2,11 +2,14 @@
 scheduler on PostgreSQL, Redis and an S3 store (s3rver), every process with a DATA_DIR of its
 own — brought up as an operator brings it up, then hurt: an API node killed under load, the
 workers killed mid-batch, PostgreSQL restarted under load, the S3 store down for 10 s, Redis
-restarted without persistence. Each test says what was accepted and what completed, and no
+restarted without persistence, a node whose disk is full. Each test says what was accepted and what completed, and no
 accepted job is lost.
 
 The cluster is the scaled shape: these run in the scaled run of the suite only.
 """
+import errno
+import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -215,6 +218,63 @@ def test_redis_restarted_without_persistence_loses_no_job(cluster, account):
           f" {len(load.accepted_jobs())} jobs accepted")
     assert_unavailable_answers(load.snapshot())
     all_completed(cluster, account, load.accepted_jobs())
+
+
+def mount_small_tmpfs(path: Path) -> bool:
+    """A 128 KiB tmpfs on `path` (root only); False where mounting is not allowed."""
+    if os.geteuid() != 0:
+        return False
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(path)],
+                       capture_output=True)
+    return p.returncode == 0
+
+
+def fill(path: Path) -> None:
+    """Writes into `path` until its file system has no byte left."""
+    with open(path / "filler", "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as e:
+            assert e.errno == errno.ENOSPC, e
+    assert os.statvfs(path).f_bavail == 0
+
+
+def test_a_full_disk_on_one_node(cluster, account):
+    """api-1 and worker-1 on a full disk: with the files in the bucket neither writes a byte of
+    a job locally, so uploads through api-1 are accepted and worker-1 completes them."""
+    parts = ("api-1", "worker-1")
+    for part in (*parts, "worker-2"):
+        cluster.stop(part)  # worker-1 alone does the work
+    mounted = []
+    try:
+        for part in parts:
+            data = cluster.dir / part / "data"
+            if not mount_small_tmpfs(data):
+                pytest.skip("mounting a small file system needs root and the right to mount")
+            mounted.append(data)
+            fill(data)
+        for part in parts:
+            cluster.start(part)
+        node = cluster.node(1)
+        cluster.wait_ready(node)
+        wait_for(lambda: len(node.get("/health/workers").json()["workers"]) == 1,
+                 "worker-1 alone is listed")
+        job = completed(node, account, submit(node, account, "dog.jpg"))
+        assert "dog" in counts(job["images"][0])
+        r = node.get(job["images"][0]["annotated_url"], headers=account.headers)
+        assert r.status_code == 200 and r.content
+        for data in mounted:
+            assert os.statvfs(data).f_bavail == 0
+        print(f"\nfull disk on api-1 and worker-1: a job accepted by api-1, run by worker-1")
+    finally:
+        for part in parts:
+            cluster.stop(part)
+        for data in mounted:
+            subprocess.run(["umount", str(data)], check=True)
+        for part in (*parts, "worker-2"):
+            cluster.start(part)
+        cluster.wait_ready(cluster.node(1))
 
 
 def test_status_and_down(tmp_path):
