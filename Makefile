@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PRESET ?= release
 BUILD_DIR := $(if $(filter debug,$(PRESET)),build-debug,build)
 
-.PHONY: run test setup build build-debug unit bench fuzz cluster format tidy clean
+.PHONY: run test setup build build-debug unit bench soak fuzz cluster format tidy clean
 
 run: setup build
 	./build/objectvision serve
@@ -30,6 +30,11 @@ unit: build
 
 bench: setup build
 	scripts/bench.sh
+
+# 10 minutes of mixed load on the loopback cluster (bench/soak.py): docs/soak.md and its plots.
+SOAK_SECONDS ?= 600
+soak: setup build
+	/usr/bin/python3 bench/soak.py --seconds $(SOAK_SECONDS) --out docs/soak.md --plots docs
 
 # libFuzzer targets (clang-15, ASan + UBSan, build-debug/), FUZZ_SECONDS each; see scripts/fuzz.sh.
 FUZZ_SECONDS ?= 300
