@@ -266,7 +266,7 @@ def test_a_full_disk_on_one_node(cluster, account):
         assert r.status_code == 200 and r.content
         for data in mounted:
             assert os.statvfs(data).f_bavail == 0
-        print(f"\nfull disk on api-1 and worker-1: a job accepted by api-1, run by worker-1")
+        print("\nfull disk on api-1 and worker-1: a job accepted by api-1, run by worker-1")
     finally:
         for part in parts:
             cluster.stop(part)
