@@ -88,7 +88,12 @@ Response serve_image(Services& s, DetectionServices& ds, Context& ctx, bool anno
     }
   }
   auto bytes = ds.files.read(*key);
-  if (!bytes) throw ApiError(404, "Image not found");
+  if (!bytes) {
+    if (bytes.error().code == Errc::unavailable) {
+      throw ApiError(503, "The file store cannot be reached; try again shortly");
+    }
+    throw ApiError(404, "Image not found");
+  }
 
   std::string etag = "\"" + auth::sha256_hex(*bytes).substr(0, 32) + "\"";
   Response r;
@@ -114,7 +119,10 @@ Response serve_image(Services& s, DetectionServices& ds, Context& ctx, bool anno
       r.headers.set("Content-Range", "bytes " + std::to_string(br->first) + "-" +
                                          std::to_string(br->last) + "/" +
                                          std::to_string(bytes->size()));
-      r.body = bytes->substr(br->first, br->last - br->first + 1);
+      // The range is cut out of the file in place: never a second copy of it.
+      r.body = std::move(bytes.value());
+      r.body.erase(br->last + 1);
+      r.body.erase(0, br->first);
       return r;
     }
   }

@@ -181,7 +181,9 @@ http::RouteDoc image(bool annotated) {
        error("404", annotated ? "No such image (or someone else's), or none drawn yet"
                               : "No such image (or someone else's)"),
        error("410", "Deleted after the retention period (RETENTION_DAYS); the results are kept"),
-       error("416", "Range not satisfiable"), error("422", "Not a UUID")});
+       error("416", "Range not satisfiable"), error("422", "Not a UUID"),
+       R"("503":{"description":"The file store (STORAGE_URL) cannot be reached","headers":{"Retry-After":{"schema":{"type":"integer"}}},"content":{"application/json":{"schema":)" +
+           ref("HTTPError") + "}}}"});
 }
 
 http::RouteDoc stats() {

@@ -182,6 +182,8 @@ def test_postgres_restarted_under_load_answers_503_then_recovers(cluster, accoun
 
 
 def test_the_s3_store_down_for_ten_seconds(cluster, account):
+    earlier = completed(cluster.lb, account, submit(cluster.lb, account, "kite.jpg"))
+    image_url = earlier["images"][0]["original_url"]
     cluster.stop("worker-1")
     cluster.stop("worker-2")
     queued = [submit(cluster.lb, account, name) for name in ("dog.jpg", "horses.jpg")]
@@ -196,10 +198,14 @@ def test_the_s3_store_down_for_ten_seconds(cluster, account):
         assert r.status_code == 503, f"an upload while the store is down: {r.status_code} {r.text}"
         assert r.headers.get("Retry-After") and "detail" in r.json()
         refused.append(r)
+        # Its files are in the store too: an image asked for meanwhile is 503, not 404.
+        r = cluster.lb.get(image_url, headers=account.headers)
+        assert r.status_code == 503 and r.headers.get("Retry-After"), f"{r.status_code} {r.text}"
     for job_id in queued:
         assert get_job(cluster.lb, account, job_id)["status"] in ("queued", "processing")
     cluster.start("s3")
     all_completed(cluster, account, queued)
+    assert cluster.lb.get(image_url, headers=account.headers).content == photo("kite.jpg")
     after = completed(cluster.lb, account, submit(cluster.lb, account, "dog.jpg"))
     print(f"\nS3 down 10 s: {len(refused)} uploads refused with 503, {len(queued)} queued jobs"
           f" completed after it came back")
