@@ -352,7 +352,8 @@ def plot(calls, samples, seconds, folder):
         parts = sorted(samples[0][1])
         with open(rss, "w") as f:
             for offset, values in samples:
-                f.write(f"{offset:.0f} " + " ".join(f"{values[p] / 1024:.1f}" for p in parts) + "\n")
+                mib = " ".join(f"{values[p] / 1024:.1f}" for p in parts)
+                f.write(f"{offset:.0f} {mib}\n")
         lines = ", ".join(f"'{rss}' using 1:{i + 2} with lines title '{p}'"
                           for i, p in enumerate(parts))
         script = f"""
@@ -420,9 +421,9 @@ def main():
         benchlib.markdown_table(["minute", "requests/s", "p50 ms", "p99 ms", "errors"],
                                 minute_rows(calls, args.seconds)), "",
         "### Answers by operation and status", "",
-        benchlib.markdown_table(["operation", "status", "count"],
-                                [[op, str(st or "no answer"), str(n)] for (op, st), n in
-                                 sorted(statuses.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))]),
+        benchlib.markdown_table(["operation", "status", "count"], [
+            [op, str(st or "no answer"), str(n)]
+            for (op, st), n in sorted(statuses.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0))]),
         "",
         f"Jobs accepted during the soak: {len(mix.accepted)}; how they ended: "
         + ", ".join(f"{k} {v}" for k, v in sorted(ended.items())) + ".",

@@ -68,6 +68,19 @@ def pytest_report_header(config):
     return [f"objectvision: {BINARY}", f"shape: {shape_from_env()}"]
 
 
+def pytest_terminal_summary(terminalreporter):
+    """What the tests recorded as their "report" (record_property): the fault tests' accounts of
+    what was accepted and what completed. Also with pytest-xdist, which sends them back."""
+    lines = [f"{r.nodeid.split('::')[-1]}: {value}"
+             for outcome in ("passed", "failed")
+             for r in terminalreporter.stats.get(outcome, [])
+             for key, value in getattr(r, "user_properties", []) if key == "report"]
+    if lines:
+        terminalreporter.section("reports")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def pytest_configure(config):
     """An invalid OV_SHAPE, or scaled without the test servers, stops the run at once."""
     try:

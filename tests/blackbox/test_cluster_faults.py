@@ -2,8 +2,9 @@
 scheduler on PostgreSQL, Redis and an S3 store (s3rver), every process with a DATA_DIR of its
 own — brought up as an operator brings it up, then hurt: an API node killed under load, the
 workers killed mid-batch, PostgreSQL restarted under load, the S3 store down for 10 s, Redis
-restarted without persistence, a node whose disk is full. Each test says what was accepted and what completed, and no
-accepted job is lost.
+restarted without persistence, a node whose disk is full. No accepted job is lost; what each
+test accepted and completed is recorded as its "report" (printed at the end of the run by
+conftest.py).
 
 The cluster is the scaled shape: these run in the scaled run of the suite only.
 """
@@ -106,11 +107,13 @@ def test_up_serves_through_nginx_without_a_shared_disk(cluster, account):
     node_files = [p for part in ("api-1", "api-2", "worker-1", "worker-2", "scheduler")
                   for p in (cluster.dir / part).rglob("*") if job["job_id"] in str(p)]
     assert node_files == []
-    bucket = Path(cluster.info["OV_TEST_SERVERS_DIR"]) / "s3" / "data" / cluster.info["CLUSTER_BUCKET"]
+    servers = Path(cluster.info["OV_TEST_SERVERS_DIR"])
+    bucket = servers / "s3" / "data" / cluster.info["CLUSTER_BUCKET"]
     assert any(job["job_id"] in str(p) for p in bucket.rglob("*"))
 
 
-def test_an_api_node_killed_under_load_fails_only_its_requests_in_flight(cluster, account):
+def test_an_api_node_killed_under_load_fails_only_its_requests_in_flight(cluster, account,
+                                                                        record_property):
     clients = {"profile": get_profile(account), "upload": upload_dog(account)}
     with Load(cluster.lb, clients, threads_per_action=2) as load:
         load.wait_successes(20, after=0)
@@ -119,8 +122,6 @@ def test_an_api_node_killed_under_load_fails_only_its_requests_in_flight(cluster
         load.wait_successes(40, after=killed_at + 1)
     calls = load.snapshot()
     failed = [c for c in calls if not ok(c)]
-    print(f"\nAPI node killed under load: {load.report()}; {len(load.accepted_jobs())} jobs"
-          f" accepted")
     # Requests that reached api-1 before it died may fail (one per client at most); nginx
     # sends every later one to api-2. The second of slack covers the kill itself (the signal,
     # then the kernel closing the node's sockets).
@@ -128,11 +129,13 @@ def test_an_api_node_killed_under_load_fails_only_its_requests_in_flight(cluster
     assert all(c.started < killed_at + 1 for c in failed), failed
     assert all(ok(c) for c in calls if c.started > killed_at + 1)
     all_completed(cluster, account, load.accepted_jobs())
+    record_property("report", f"answers {load.report()}; {len(load.accepted_jobs())} jobs"
+                              " accepted, all completed")
     cluster.start("api-1")
     cluster.wait_ready(cluster.node(1))
 
 
-def test_workers_killed_mid_batch_lose_no_image(cluster, account):
+def test_workers_killed_mid_batch_lose_no_image(cluster, account, record_property):
     names = [(f"{i:02d}-{name}", photo(name)) for i in range(3) for name in PHOTOS]
     job_id = accepted(upload_batch(cluster.lb, account, names))["job_id"]
 
@@ -147,8 +150,8 @@ def test_workers_killed_mid_batch_lose_no_image(cluster, account):
     cluster.start("worker-1")
     cluster.start("worker-2")
     job = completed(cluster.lb, account, job_id, timeout=120)
-    print(f"\nworkers killed at {done_at_kill['done']}/{done_at_kill['total']} images;"
-          f" the job completed with {len(job['images'])}")
+    record_property("report", f"killed at {done_at_kill['done']}/{done_at_kill['total']}"
+                              f" images; the job completed with {len(job['images'])}")
     # The same batch on an unhurt cluster finds the same objects in every image.
     clean = completed(cluster.lb, account,
                       accepted(upload_batch(cluster.lb, account, names))["job_id"], timeout=120)
@@ -156,7 +159,7 @@ def test_workers_killed_mid_batch_lose_no_image(cluster, account):
             == {name: counts(img) for name, img in by_filename(clean).items()})
 
 
-def test_postgres_restarted_under_load_answers_503_then_recovers(cluster, account):
+def test_postgres_restarted_under_load_answers_503_then_recovers(cluster, account, record_property):
     clients = {"profile": get_profile(account), "upload": upload_dog(account),
                "login": log_in(account)}
     with Load(cluster.lb, clients, threads_per_action=1) as load:
@@ -174,14 +177,15 @@ def test_postgres_restarted_under_load_answers_503_then_recovers(cluster, accoun
                          if c.kind == kind and c.started > back_at and ok(c)), None)
         upload_back = wait_for(lambda: recovered("upload"), "an upload accepted", timeout=30)
         login_back = wait_for(lambda: recovered("login"), "a login accepted", timeout=30)
-    print(f"\nPostgreSQL restarted under load: {load.report()}; uploads back after"
-          f" {upload_back - back_at:.2f} s, logins after {login_back - back_at:.2f} s")
     assert upload_back - back_at <= 5 and login_back - back_at <= 5
     assert_unavailable_answers(load.snapshot())
     all_completed(cluster, account, load.accepted_jobs())
+    record_property("report", f"answers {load.report()}; uploads back {upload_back - back_at:.2f}"
+                              f" s after PostgreSQL, logins {login_back - back_at:.2f} s;"
+                              f" {len(load.accepted_jobs())} jobs accepted, all completed")
 
 
-def test_the_s3_store_down_for_ten_seconds(cluster, account):
+def test_the_s3_store_down_for_ten_seconds(cluster, account, record_property):
     earlier = completed(cluster.lb, account, submit(cluster.lb, account, "kite.jpg"))
     image_url = earlier["images"][0]["original_url"]
     cluster.stop("worker-1")
@@ -207,12 +211,12 @@ def test_the_s3_store_down_for_ten_seconds(cluster, account):
     all_completed(cluster, account, queued)
     assert cluster.lb.get(image_url, headers=account.headers).content == photo("kite.jpg")
     after = completed(cluster.lb, account, submit(cluster.lb, account, "dog.jpg"))
-    print(f"\nS3 down 10 s: {len(refused)} uploads refused with 503, {len(queued)} queued jobs"
-          f" completed after it came back")
+    record_property("report", f"{len(refused)} uploads refused with 503 in 10 s; {len(queued)}"
+                              " jobs queued before completed after the store came back")
     assert "dog" in counts(after["images"][0])
 
 
-def test_redis_restarted_without_persistence_loses_no_job(cluster, account):
+def test_redis_restarted_without_persistence_loses_no_job(cluster, account, record_property):
     clients = {"profile": get_profile(account), "upload": upload_dog(account)}
     with Load(cluster.lb, clients, threads_per_action=2) as load:
         load.wait_successes(10, after=0)
@@ -220,10 +224,10 @@ def test_redis_restarted_without_persistence_loses_no_job(cluster, account):
         cluster.start("redis")  # empty: its streams, consumer groups and caches are gone
         restarted_at = time.monotonic()
         load.wait_successes(20, after=restarted_at)
-    print(f"\nRedis restarted empty under load: {load.report()};"
-          f" {len(load.accepted_jobs())} jobs accepted")
     assert_unavailable_answers(load.snapshot())
     all_completed(cluster, account, load.accepted_jobs())
+    record_property("report", f"answers {load.report()}; {len(load.accepted_jobs())} jobs"
+                              " accepted, all completed")
 
 
 def mount_small_tmpfs(path: Path) -> bool:
@@ -246,7 +250,7 @@ def fill(path: Path) -> None:
     assert os.statvfs(path).f_bavail == 0
 
 
-def test_a_full_disk_on_one_node(cluster, account):
+def test_a_full_disk_on_one_node(cluster, account, record_property):
     """api-1 and worker-1 on a full disk: with the files in the bucket neither writes a byte of
     a job locally, so uploads through api-1 are accepted and worker-1 completes them."""
     parts = ("api-1", "worker-1")
@@ -272,7 +276,8 @@ def test_a_full_disk_on_one_node(cluster, account):
         assert r.status_code == 200 and r.content
         for data in mounted:
             assert os.statvfs(data).f_bavail == 0
-        print("\nfull disk on api-1 and worker-1: a job accepted by api-1, run by worker-1")
+        record_property("report", "a job accepted by api-1 and run by worker-1, both on a full"
+                                  " disk")
     finally:
         for part in parts:
             cluster.stop(part)
