@@ -1,5 +1,7 @@
 #include "api/json_io.hpp"
 
+#include <cmath>
+
 #include <boost/json.hpp>
 
 #include "core/error.hpp"
@@ -17,6 +19,28 @@ json::object make_error(std::string_view where, std::string_view field, std::str
   return json::object{{"loc", std::move(loc)}, {"msg", to_valid_utf8(msg)}, {"type", type}};
 }
 
+// A number too large for a double (1e999) parses as infinity, which JSON cannot write back: such
+// a body is refused like any JSON that does not decode. The parser's depth limit (32) bounds
+// the recursion.
+bool numbers_are_finite(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return std::isfinite(v.get_double());
+    case json::kind::array:
+      for (const auto& item : v.get_array()) {
+        if (!numbers_are_finite(item)) return false;
+      }
+      return true;
+    case json::kind::object:
+      for (const auto& field : v.get_object()) {
+        if (!numbers_are_finite(field.value())) return false;
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
 }  // namespace
 
 json::object parse_json_object(const http::Request& request, bool allow_empty) {
@@ -27,6 +51,7 @@ json::object parse_json_object(const http::Request& request, bool allow_empty) {
   }
   json::error_code ec;
   json::value v = json::parse(request.body, ec);
+  if (!ec && !numbers_are_finite(v)) ec = json::make_error_code(json::error::exponent_overflow);
   if (ec || !v.is_object()) {
     json::array errors{make_error("body", "",
                                   ec ? "JSON decode error" : "Input should be an object",

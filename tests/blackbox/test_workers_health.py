@@ -6,6 +6,7 @@ import time
 from ovtest import api, detect, images
 from ovtest.api import TIMESTAMP_RE, UUID_RE
 from ovtest.cluster import WORKERS_HEALTH
+from ovtest.waiting import wait_for
 
 
 def workers_health(server, headers=None) -> dict:
@@ -56,8 +57,13 @@ def test_jobs_done_counts_finished_jobs(deployment, user):
     before = sum(w["jobs_done"] for w in workers_health(deployment.api)["workers"])
     for _ in range(2):
         detect.detect(deployment.api, user, "eagle.jpg")
-    after = sum(w["jobs_done"] for w in workers_health(deployment.api)["workers"])
-    assert after >= before + 2, (before, after)
+    # A worker counts a job after it has committed it (the job shows completed first) and
+    # reports the count with its next heartbeat: the count follows a moment later.
+
+    def counted():
+        after = sum(w["jobs_done"] for w in workers_health(deployment.api)["workers"])
+        return after if after >= before + 2 else None
+    wait_for(counted, f"jobs_done grows by 2 from {before}", timeout=30)
 
 
 def test_without_workers_it_answers_503_and_counts_the_queue(clusters):

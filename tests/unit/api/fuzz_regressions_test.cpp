@@ -83,5 +83,26 @@ TEST(FuzzRegressions, ValidationMessagesAndFileNamesAreMadeUtf8) {
   EXPECT_EQ(check_image_part(part, "image", 0).filename, "caf\xEF\xBF\xBD.bmp");
 }
 
+// fuzz_json_body: a number too large for a double (1e999) parsed as infinity, and a body echoed
+// back held "Infinity": not JSON. Such a body is refused as JSON that does not decode.
+TEST(FuzzRegressions, ANumberOutOfRangeIsA422LikeAnyUndecodableJson) {
+  for (const std::string body : {R"({"mail":1e999})", R"({"a":[1,{"b":-1e400}]})"}) {
+    http::Request r;
+    r.method = "POST";
+    r.headers.set("Content-Type", "application/json");
+    r.body = body;
+    http::Response answer =
+        http::guarded([&] { return json_response(200, parse_json_object(r, false)); });
+    EXPECT_EQ(answer.status, 422) << body;
+    auto detail = parse_json(answer.body).as_object().at("detail").as_array();
+    EXPECT_EQ(detail.at(0).as_object().at("type").as_string(), "json_invalid") << answer.body;
+  }
+  http::Request fine;
+  fine.method = "POST";
+  fine.headers.set("Content-Type", "application/json");
+  fine.body = R"({"a":1e300,"b":-2.5,"c":[0]})";
+  EXPECT_EQ(parse_json_object(fine, false).at("a").as_double(), 1e300);
+}
+
 }  // namespace
 }  // namespace ov::api
