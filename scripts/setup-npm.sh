@@ -92,9 +92,11 @@ fi
 
 # Small npm projects under tools/, each installed from its committed package-lock.json (every
 # package with its sha512 integrity) with `npm ci` into third_party/<name>/: no install scripts, no
-# optional packages. Reinstalled only when package.json or the lock changed.
-install_npm_project() {  # source-dir target-dir file-that-must-exist what
-  local src=$1 dest=$2 check=$3 what=$4 want
+# optional packages (unless the 5th argument is "with-optional": esbuild's binary is the optional
+# package of this platform). Reinstalled only when package.json or the lock changed.
+install_npm_project() {  # source-dir target-dir file-that-must-exist what [with-optional]
+  local src=$1 dest=$2 check=$3 what=$4 want omit=(--omit=optional)
+  [[ ${5:-} == with-optional ]] && omit=()
   want=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)
   if [[ -f $dest/.ov-stamp && $(<"$dest/.ov-stamp") == "$want" && -f $dest/$check ]]; then
     return 0
@@ -104,7 +106,7 @@ install_npm_project() {  # source-dir target-dir file-that-must-exist what
   rm -rf "$dest"
   mkdir -p "$dest"
   cp "$src/package.json" "$src/package-lock.json" "$dest/"
-  (cd "$dest" && npm ci --ignore-scripts --no-audit --no-fund --omit=optional --loglevel=error) ||
+  (cd "$dest" && npm ci --ignore-scripts --no-audit --no-fund "${omit[@]}" --loglevel=error) ||
     die "npm ci in $dest failed"
   echo "$want" >"$dest/.ov-stamp"
 }
@@ -118,3 +120,13 @@ install_npm_project tools/openapi-lint "$TP/openapi-lint" node_modules/@redocly/
 # s3rver, the S3-compatible store that tests/servers.sh starts on loopback for the object-storage
 # tests (pure JavaScript; started with Node's legacy OpenSSL provider, see tests/servers.sh).
 install_npm_project tools/s3rver "$TP/s3rver" node_modules/s3rver/bin/s3rver.js s3rver
+
+# The web app's toolchain (Preact, esbuild): the CMake build bundles web/src with it
+# (web/build.mjs) and builds the result into the binary.
+install_npm_project web "$TP/web" node_modules/esbuild/lib/main.js "the web app's preact and esbuild" \
+  with-optional
+
+# playwright-core drives Debian's chromium in the browser tests (tests/browser/); it downloads
+# no browser.
+install_npm_project tools/playwright "$TP/playwright" node_modules/playwright-core/index.js \
+  playwright-core

@@ -26,6 +26,8 @@ void register_user_routes(http::Router& router, Services& s);
 // /openapi.json from the route table (call last: it documents what is registered before it).
 void register_docs_routes(http::Router& router, Services& s);
 void register_admin_routes(http::Router& router, Services& s);
+// The web app at / (its pages and files) and GET /api/v1/client-config.
+void register_web_routes(http::Router& router, Services& s);
 
 // The OpenAPI 3.1 document of every route of `router` (what /openapi.json serves; also written by
 // `objectvision openapi`).

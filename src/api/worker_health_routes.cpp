@@ -79,6 +79,7 @@ void register_all_routes(http::Router& router, Services& s, DetectionServices& d
   register_model_routes(router, ds);
   register_deepstack_routes(router, s, ds);
   register_admin_routes(router, s);
+  register_web_routes(router, s);
   register_docs_routes(router, s);  // last: it documents the routes above
 }
 

@@ -31,8 +31,9 @@ class Cors {
 
 // gzip.cpp: compresses bodies of at least min_bytes when the client accepts gzip.
 void maybe_gzip(const Request& request, Response& response, std::size_t min_bytes = 1000);
-// q-values aware: "gzip;q=0" refuses.
+// q-values aware: "gzip;q=0" refuses; "*" accepts any coding not named.
 bool accepts_gzip(std::string_view accept_encoding);
+bool accepts_encoding(std::string_view accept_encoding, std::string_view coding);
 
 // security_headers.cpp
 void add_security_headers(const Request& request, Response& response);

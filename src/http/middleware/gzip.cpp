@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <optional>
 
 #include "http/middleware.hpp"
 
@@ -32,25 +33,32 @@ bool gzip(const std::string& in, std::string& out) {
 
 bool compressible(const Response& response);
 
-bool accepts_gzip(std::string_view header) {
+// The q-value of `coding_wanted` in an Accept-Encoding header: its own item, else "*"'s, else 0.
+bool accepts_encoding(std::string_view header, std::string_view coding_wanted) {
+  std::optional<double> named, star;
   while (!header.empty()) {
     auto comma = header.find(',');
     std::string_view item = trim(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     auto semi = item.find(';');
     std::string_view coding = trim(item.substr(0, semi));
-    if (!iequals(coding, "gzip") && coding != "*") continue;
-    if (semi == std::string_view::npos) return true;
-    std::string_view param = trim(item.substr(semi + 1));
-    if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
-      double q = 1;
-      auto v = param.substr(2);
-      std::from_chars(v.data(), v.data() + v.size(), q);
-      return q > 0;
+    bool is_named = iequals(coding, coding_wanted);
+    if (!is_named && coding != "*") continue;
+    double q = 1;
+    if (semi != std::string_view::npos) {
+      std::string_view param = trim(item.substr(semi + 1));
+      if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+        auto v = param.substr(2);
+        std::from_chars(v.data(), v.data() + v.size(), q);
+      }
     }
-    return true;
+    (is_named ? named : star) = q;
   }
-  return false;
+  return named ? *named > 0 : star && *star > 0;
+}
+
+bool accepts_gzip(std::string_view header) {
+  return accepts_encoding(header, "gzip");
 }
 
 // Text only: images are compressed already, and a partial (206) body must stay byte-exact.
