@@ -13,7 +13,9 @@
 #      in the release build; CI never sets it),
 #   5. run the black-box suite against build/objectvision in both shapes: embedded (SQLite,
 #      in-process queue) and scaled (PostgreSQL + Redis), then against the ASan + UBSan server
-#      (build-debug/objectvision) in the embedded shape, every sanitizer report fatal.
+#      (build-debug/objectvision) in the embedded shape, every sanitizer report fatal,
+#   6. run the web app's end-to-end tests in Debian's chromium (tests/browser/, Node's test
+#      runner and playwright-core) against build/objectvision; they save docs/screenshots/.
 # Every step runs even when an earlier independent one failed; the servers are stopped on any
 # exit; a summary closes the run, and the exit status is non-zero when any step failed.
 set -euo pipefail
@@ -195,6 +197,12 @@ blackbox_sanitize() {
     blackbox_pytest
 }
 
+# The web app in a real browser: each test file starts its own server (embedded).
+browser_tests() {
+  local files=(tests/browser/*.test.mjs)
+  OV_BINARY=$PWD/build/objectvision timeout -k 30 900 node --test "${files[@]}"
+}
+
 step "dependencies (Debian packages)" check_deps
 if ! passed "dependencies (Debian packages)"; then
   echo "==> stopping: the tests need something scripts/setup.sh does not install (above);" \
@@ -259,6 +267,12 @@ elif passed "build (ASan+UBSan)"; then
   step "black-box (embedded, ASan+UBSan)" blackbox_sanitize
 else
   skip "black-box (embedded, ASan+UBSan)" "needs the ASan+UBSan build"
+fi
+
+if passed "build (release)"; then
+  step "browser (web app, chromium)" browser_tests
+else
+  skip "browser (web app, chromium)" "needs the release build"
 fi
 
 # on_exit stops the servers, prints the summary and sets the exit status.

@@ -180,7 +180,12 @@ export class Server {
 }
 
 export async function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  // No sandbox: the tests run as root (CI); no /dev/shm needed (a fresh root may lack it).
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
 }
 
 export const DESKTOP = { width: 1280, height: 800 };
