@@ -92,21 +92,28 @@ Response history(Services& s, Context& ctx) {
   const auto stamp = s.caches.stamp(me);
   int limit = int_param(ctx, "limit", 10, 1, 100);
   int offset = int_param(ctx, "offset", 0, 0, 1'000'000'000);
-  std::optional<JobStatus> status;
+  storage::HistoryFilter filter;
   if (auto text = ctx.request.query_param("status"); text && !text->empty()) {
-    status = job_status_from_string(*text);
-    if (!status) {
+    filter.status = job_status_from_string(*text);
+    if (!filter.status) {
       throw_validation("query", "status",
                        "Input should be queued, processing, completed, failed or cancelled",
                        "enum");
     }
+  }
+  if (auto text = ctx.request.query_param("class"); text && !text->empty()) {
+    if (text->size() > 100) {
+      throw_validation("query", "class", "String should have at most 100 characters",
+                       "string_too_long");
+    }
+    filter.object_class = std::move(*text);
   }
   auto shared = s.caches.shared_history(me, ctx.request.query);
   if (shared.value) {
     s.caches.remember_history(me, ctx.request.query, *shared.value, stamp);
     return Response::json(200, std::move(*shared.value));
   }
-  auto page = s.db.jobs().history(me, status, limit, offset);
+  auto page = s.db.jobs().history(me, filter, limit, offset);
   json::array items;
   for (const auto& item : page.items) items.emplace_back(history_item_json(item));
   std::string body = json::serialize(json::object{

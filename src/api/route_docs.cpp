@@ -167,7 +167,8 @@ http::RouteDoc history() {
   d.query =
       R"([{"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":100,"default":10}},)"
       R"({"name":"offset","in":"query","schema":{"type":"integer","minimum":0,"default":0}},)"
-      R"({"name":"status","in":"query","schema":{"type":"string","enum":["queued","processing","completed","failed","cancelled"]}}])";
+      R"({"name":"status","in":"query","schema":{"type":"string","enum":["queued","processing","completed","failed","cancelled"]}},)"
+      R"({"name":"class","in":"query","description":"Only jobs where an object of this class was found","schema":{"type":"string","maxLength":100}}])";
   return d;
 }
 
@@ -302,6 +303,8 @@ std::string_view component_schemas() {
     "settings": {"$ref": "#/components/schemas/UserSettings"}}},
   "UserPatch": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 100},
     "current_password": {"type": "string"}, "new_password": {"type": "string", "minLength": 8},
+    "keep_api_key": {"type": "boolean", "default": false,
+      "description": "With new_password: keep the API key (cameras) instead of revoking it"},
     "settings": {"type": "object", "properties": {
       "theme": {"type": "string", "enum": ["light", "dark", "system"]},
       "notifications": {"type": "boolean"}, "daily_report": {"type": "boolean"}}},
@@ -320,7 +323,7 @@ std::string_view component_schemas() {
   "JobImage": {"type": "object", "properties": {"image_id": {"type": "string", "format": "uuid"},
     "filename": {"type": "string"}, "width": {"type": ["integer", "null"]},
     "height": {"type": ["integer", "null"]},
-    "status": {"type": "string", "enum": ["pending", "processed", "failed"]},
+    "status": {"type": "string", "enum": ["pending", "completed", "failed"]},
     "error": {"type": ["string", "null"]}, "original_url": {"type": "string"},
     "annotated_url": {"type": ["string", "null"]},
     "detections": {"type": "array", "items": {"$ref": "#/components/schemas/DetectedObject"}}}},

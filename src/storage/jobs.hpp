@@ -32,6 +32,13 @@ struct HistoryItem {
   std::map<std::string, std::int64_t> counts;  // label -> how many
 };
 
+// Which of a user's jobs a history page lists: every one, or those with a status, or those
+// where an object of a class was found (both: both).
+struct HistoryFilter {
+  std::optional<JobStatus> status;
+  std::optional<std::string> object_class;
+};
+
 struct HistoryPage {
   std::vector<HistoryItem> items;  // newest first (created_at desc, then id desc)
   std::int64_t total = 0;          // matching rows, all pages
@@ -124,8 +131,8 @@ class JobRepository {
   // class.
   virtual Result<PeriodFigures> period(const std::string& user_id, std::int64_t from_ms,
                                        std::int64_t to_ms) = 0;
-  virtual HistoryPage history(const std::string& user_id, std::optional<JobStatus> status,
-                              int limit, int offset) = 0;
+  virtual HistoryPage history(const std::string& user_id, const HistoryFilter& filter, int limit,
+                              int offset) = 0;
   // queued|processing -> processing (started_at kept when set) with a new fence, returned;
   // nullopt for anything else (cancelled, finished, gone): do not process it.
   virtual Result<std::optional<std::int64_t>> start(const std::string& id, std::int64_t now_ms) = 0;

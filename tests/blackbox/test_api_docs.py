@@ -113,7 +113,7 @@ def test_the_detection_routes_document_their_form_their_202_and_their_errors(ser
     items = batch["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
     assert items["images"]["type"] == "array"
     history = doc["paths"]["/api/v1/detect/history"]["get"]
-    assert {p["name"] for p in history["parameters"]} == {"limit", "offset", "status"}
+    assert {p["name"] for p in history["parameters"]} == {"limit", "offset", "status", "class"}
     job = doc["paths"]["/api/v1/detect/jobs/{job_id}"]
     assert job["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Job"}

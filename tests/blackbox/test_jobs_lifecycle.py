@@ -107,3 +107,34 @@ def test_the_per_user_in_flight_limit(clusters):
                                   "00000000-0000-4000-8000-000000000000"])
 def test_job_routes_need_a_token(deployment, path):
     api.assert_unauthorized(deployment.api.get(path))
+
+
+def test_history_filters_by_class_and_a_new_job_shows_at_once(deployment, user):
+    """?class= lists the jobs where an object of that class was found (with every count of
+    each), with or without ?status=; a page read before a new such job is not served stale
+    after it, on either node."""
+    dog = detect.detect(deployment.api, user, "dog.jpg")
+    assert "dog" in detect.counts(dog["images"][0]), dog
+    eagle = detect.detect(deployment.api, user, "eagle.jpg")
+    assert "dog" not in detect.counts(eagle["images"][0]), eagle
+
+    def ids(server, **params):
+        r = detect.history(server, user, **params)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["total"] == len(body["items"]), body
+        return [item["job_id"] for item in body["items"]], body
+
+    for server in (deployment.api, deployment.other):
+        found, body = ids(server, **{"class": "dog"})
+        assert found == [dog["job_id"]], body
+        assert body["items"][0]["counts"] == dict(detect.counts(dog["images"][0])), body
+        assert ids(server, **{"class": "dog", "status": "completed"})[0] == [dog["job_id"]]
+        assert ids(server, **{"class": "dog", "status": "failed"})[0] == []
+        assert ids(server, **{"class": "no such class"})[0] == []
+    second = detect.detect(deployment.other, user, "dog.jpg")
+    for server in (deployment.api, deployment.other):
+        assert ids(server, **{"class": "dog"})[0] == [second["job_id"], dog["job_id"]]
+    r = detect.history(deployment.api, user, **{"class": "x" * 101})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"] == ["query", "class"], r.text

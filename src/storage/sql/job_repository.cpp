@@ -240,16 +240,23 @@ UserStats SqlJobRepository::stats(const std::string& user_id, std::int64_t from_
   return out;
 }
 
-HistoryPage SqlJobRepository::history(const std::string& user_id, std::optional<JobStatus> status,
+HistoryPage SqlJobRepository::history(const std::string& user_id, const HistoryFilter& wanted,
                                       int limit, int offset) {
   HistoryPage page;
   auto user = canonical_id(user_id);
   if (!user) return page;
   Params filter{*user};
   std::string where = "d.user_id = $1";
-  if (status) {
-    filter.emplace_back(std::string(to_string(*status)));
-    where += " AND d.status = $2";
+  if (wanted.status) {
+    filter.emplace_back(std::string(to_string(*wanted.status)));
+    where += fmt::format(" AND d.status = ${}", filter.size());
+  }
+  if (wanted.object_class) {
+    filter.emplace_back(*wanted.object_class);
+    where += fmt::format(
+        " AND EXISTS (SELECT 1 FROM detection_results c WHERE c.detection_id = d.id AND "
+        "c.object_class = ${})",
+        filter.size());
   }
   int next = static_cast<int>(filter.size()) + 1;
   Params page_params = filter;

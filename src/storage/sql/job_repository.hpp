@@ -23,7 +23,7 @@ class SqlJobRepository final : public JobRepository {
   std::vector<JobImage> images(const std::string& job_id) override;
   std::optional<OwnedImage> image(const std::string& image_id) override;
   std::vector<FoundObject> objects(const std::string& job_id) override;
-  HistoryPage history(const std::string& user_id, std::optional<JobStatus> status, int limit,
+  HistoryPage history(const std::string& user_id, const HistoryFilter& filter, int limit,
                       int offset) override;
   UserStats stats(const std::string& user_id, std::int64_t from_ms, std::int64_t to_ms) override;
   Result<PeriodFigures> period(const std::string& user_id, std::int64_t from_ms,

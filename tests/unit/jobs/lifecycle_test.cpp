@@ -42,7 +42,7 @@ TEST_P(Lifecycle, OverTheInFlightLimitNothingIsStored) {
   auto refused = lifecycle_->submit(new_job(1));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, Errc::rate_limited);
-  EXPECT_EQ(db_->jobs().history(user_id_, std::nullopt, 10, 0).total, 1);
+  EXPECT_EQ(db_->jobs().history(user_id_, {}, 10, 0).total, 1);
 }
 
 TEST_P(Lifecycle, AJobRunsToCompletedWithItsEvents) {

@@ -129,7 +129,7 @@ TEST_P(Jobs, CreateIsAllOrNothing) {
   // The same image id twice: the second insert fails and the job must not remain.
   auto made = db().jobs().create(d, {img, img}, QueueEntry{});
   ASSERT_FALSE(made.ok());
-  EXPECT_EQ(db().jobs().history(user, std::nullopt, 10, 0).total, 0);
+  EXPECT_EQ(db().jobs().history(user, {}, 10, 0).total, 0);
   EXPECT_FALSE(db().jobs().image(img.id).has_value());
   auto stats = db().queue_table().stats();
   ASSERT_TRUE(stats.ok());
@@ -167,7 +167,7 @@ TEST_P(Jobs, AFullTableQueueRefusesTheJobAndKeepsNothing) {
     FAIL() << "a second job fits a queue of depth 1";
   } catch (const std::runtime_error&) {
   }
-  EXPECT_EQ(db().jobs().history(user, std::nullopt, 10, 0).total, 1);
+  EXPECT_EQ(db().jobs().history(user, {}, 10, 0).total, 1);
 }
 
 TEST_P(Jobs, SaveObjectsAndReadThemInOrder) {
@@ -290,7 +290,7 @@ TEST_P(Jobs, HistoryPagesNewestFirstWithCounts) {
   ASSERT_TRUE(
       db().jobs().finish(ids[4], fence, JobStatus::completed, std::nullopt, now_ms()).value());
 
-  auto page = db().jobs().history(user, std::nullopt, 3, 0);
+  auto page = db().jobs().history(user, {}, 3, 0);
   EXPECT_EQ(page.total, 7);
   ASSERT_EQ(page.items.size(), 3u);
   EXPECT_EQ(page.items[0].job.id, std::max(tie_a, tie_b));
@@ -302,18 +302,28 @@ TEST_P(Jobs, HistoryPagesNewestFirstWithCounts) {
   EXPECT_EQ(page.items[0].object_count, 0);
   EXPECT_TRUE(page.items[0].counts.empty());
 
-  auto rest = db().jobs().history(user, std::nullopt, 10, 3);
+  auto rest = db().jobs().history(user, {}, 10, 3);
   EXPECT_EQ(rest.total, 7);
   ASSERT_EQ(rest.items.size(), 4u);
   EXPECT_EQ(rest.items[0].job.id, ids[3]);
   EXPECT_EQ(rest.items[3].job.id, ids[0]);
 
-  auto completed = db().jobs().history(user, JobStatus::completed, 10, 0);
+  auto completed = db().jobs().history(user, {JobStatus::completed, {}}, 10, 0);
   EXPECT_EQ(completed.total, 1);
   ASSERT_EQ(completed.items.size(), 1u);
   EXPECT_EQ(completed.items[0].job.status, JobStatus::completed);
-  EXPECT_EQ(db().jobs().history(user, JobStatus::failed, 10, 0).total, 0);
-  EXPECT_EQ(db().jobs().history(new_uuid(), std::nullopt, 10, 0).total, 0);
+  EXPECT_EQ(db().jobs().history(user, {JobStatus::failed, {}}, 10, 0).total, 0);
+  // By class: the jobs where one such object was found, with all of their counts.
+  auto dogs = db().jobs().history(user, {std::nullopt, "dog"}, 10, 0);
+  EXPECT_EQ(dogs.total, 1);
+  ASSERT_EQ(dogs.items.size(), 1u);
+  EXPECT_EQ(dogs.items[0].job.id, ids[4]);
+  EXPECT_EQ(dogs.items[0].counts.at("car"), 1);
+  EXPECT_EQ(db().jobs().history(user, {JobStatus::completed, "car"}, 10, 0).total, 1);
+  EXPECT_EQ(db().jobs().history(user, {JobStatus::queued, "car"}, 10, 0).total, 0);
+  EXPECT_EQ(db().jobs().history(user, {std::nullopt, "cat"}, 10, 0).total, 0);
+  EXPECT_EQ(db().jobs().history(other, {std::nullopt, "dog"}, 10, 0).total, 0);
+  EXPECT_EQ(db().jobs().history(new_uuid(), {}, 10, 0).total, 0);
 }
 
 TEST_P(Jobs, StatsCountPerStatusClassAndUtcDayInTheRange) {

@@ -1,12 +1,13 @@
-// GET /api/v1/detect/history: pages (limit/offset), a status filter (the route's), a class filter
-// over the page shown (the route has none), delete with a confirmation. The filters and the page
-// live in the address, so a reload or the back button keeps them.
+// GET /api/v1/detect/history: pages (limit/offset), the route's filters by status and by class
+// (jobs where an object of that class was found), delete with a confirmation. The filters and the
+// page live in the address, so a reload or the back button keeps them.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.jsx';
 import { finished, StatusBadge } from '../components/JobProgress.jsx';
 import { ErrorNote, StatusNote } from '../components/Notice.jsx';
 import { countsText, fmtDate } from '../format.js';
+import { loadModels, modelsStore } from '../models.js';
 import { Link, navigate, routeStore } from '../router.jsx';
 import { useStore } from '../store.js';
 import { onLive } from '../ws.js';
@@ -46,7 +47,8 @@ export function History() {
 
   useEffect(() => {
     let live = true;
-    api('/api/v1/detect/history', { query: { limit: f.limit, offset: f.offset, status: f.status } }).then((r) => {
+    const query = { limit: f.limit, offset: f.offset, status: f.status, class: f.cls };
+    api('/api/v1/detect/history', { query }).then((r) => {
       if (!live) return;
       if (r.ok) {
         setPage(r.data);
@@ -56,7 +58,13 @@ export function History() {
     return () => {
       live = false;
     };
-  }, [f.limit, f.offset, f.status, tick]);
+  }, [f.limit, f.offset, f.status, f.cls, tick]);
+
+  // The models' labels, offered as classes to filter by.
+  const models = useStore(modelsStore);
+  useEffect(() => {
+    if (!models.loaded) loadModels();
+  }, []);
 
   // Jobs that change while the page is open (or a reconnect): read the page again.
   useEffect(() => onLive((m) => {
@@ -66,9 +74,10 @@ export function History() {
 
   const set = (patch) => writeQuery({ ...f, ...patch });
   const items = page ? page.items : [];
-  const needle = f.cls.trim().toLowerCase();
-  const rows = needle ? items.filter((it) => Object.keys(it.counts || {}).some((c) => c.toLowerCase() === needle)) : items;
-  const classesHere = [...new Set(items.flatMap((it) => Object.keys(it.counts || {})))].sort();
+  const rows = items;
+  const classesKnown = [
+    ...new Set([...models.models.flatMap((m) => m.labels || []), ...items.flatMap((it) => Object.keys(it.counts || {}))]),
+  ].sort();
 
   const remove = async () => {
     const it = asking;
@@ -102,11 +111,11 @@ export function History() {
             </select>
           </div>
           <div class="field">
-            <label for="history-class">Class (this page)</label>
+            <label for="history-class">Class</label>
             <input id="history-class" list="history-classes" value={f.cls} placeholder="e.g. dog"
-              onChange={(e) => set({ cls: e.currentTarget.value.trim() })} />
+              onChange={(e) => set({ cls: e.currentTarget.value.trim(), offset: 0 })} />
             <datalist id="history-classes">
-              {classesHere.map((c) => <option key={c} value={c} />)}
+              {classesKnown.map((c) => <option key={c} value={c} />)}
             </datalist>
           </div>
           <div class="field">
@@ -121,7 +130,7 @@ export function History() {
         {!page && !error && <p class="muted" role="status">Loading…</p>}
         {page && rows.length === 0 && (
           <p class="empty">
-            {total === 0 && !f.status ? <>No jobs yet. <Link href="/upload">Upload an image</Link> to start.</> : 'No job here matches the filters.'}
+            {total === 0 && !f.status && !f.cls ? <>No jobs yet. <Link href="/upload">Upload an image</Link> to start.</> : 'No job here matches the filters.'}
           </p>
         )}
         {rows.length > 0 && (
