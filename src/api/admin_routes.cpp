@@ -1,5 +1,6 @@
 // /api/v1/admin/...: what operators look at (admins only).
 //   GET /api/v1/admin/schedules: each scheduled task, its schedule, its next and last run.
+//   GET /api/v1/admin/failures: every user's failed jobs, the latest first.
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
@@ -47,6 +48,27 @@ http::Response schedules(Services& s, const http::Context& ctx) {
   return json_response(200, json::object{{"tasks", std::move(tasks)}});
 }
 
+http::Response failures(Services& s, const http::Context& ctx) {
+  require_admin(ctx, "see this");
+  const int limit = query_int(ctx.request, "limit", 20, 1, 100);
+  auto rows = s.db.jobs().recent_failures(limit);
+  if (!rows) throw_api_error(rows.error());
+  json::array out;
+  for (const auto& f : rows.value()) {
+    const Job& j = f.job;
+    out.emplace_back(json::object{{"job_id", j.id},
+                                  {"user_id", j.user_id},
+                                  {"user_email", f.user_email},
+                                  {"name", j.name},
+                                  {"error", j.error ? json::value(*j.error) : json::value(nullptr)},
+                                  {"image_count", j.image_count},
+                                  {"processed_count", j.processed_count},
+                                  {"created_at", rfc3339(j.created_at_ms)},
+                                  {"failed_at", rfc3339(j.updated_at_ms)}});
+  }
+  return json_response(200, json::object{{"failures", std::move(out)}, {"limit", limit}});
+}
+
 }  // namespace
 
 void require_admin(const http::Context& ctx, std::string_view what) {
@@ -67,6 +89,16 @@ void register_admin_routes(http::Router& router, Services& s) {
         R"({"200":{"description":"The tasks","content":{"application/json":{"schema":{"type":"object","properties":{"tasks":{"type":"array","items":{"type":"object"}}}}}}},)"
         R"("401":{"description":"Not authenticated"},"403":{"description":"Not an admin"}})"},
        [&s](http::Context& c) { return schedules(s, c); }});
+  http::RouteDoc failures_doc{
+      "Every user's failed jobs, the latest failure first: whose, the error, how far it got "
+      "(admins)",
+      "admin", "",
+      R"({"200":{"description":"The failed jobs","content":{"application/json":{"schema":{"type":"object","properties":{"failures":{"type":"array","items":{"type":"object","properties":{"job_id":{"type":"string","format":"uuid"},"user_id":{"type":"string","format":"uuid"},"user_email":{"type":"string"},"name":{"type":"string"},"error":{"type":["string","null"]},"image_count":{"type":"integer"},"processed_count":{"type":"integer"},"created_at":{"type":"string","format":"date-time"},"failed_at":{"type":"string","format":"date-time"}}}},"limit":{"type":"integer"}}}}}},)"
+      R"("401":{"description":"Not authenticated"},"403":{"description":"Not an admin"},"422":{"description":"Invalid limit"}})"};
+  failures_doc.query =
+      R"([{"name":"limit","in":"query","schema":{"type":"integer","minimum":1,"maximum":100,"default":20}}])";
+  router.add({"GET", "/api/v1/admin/failures", http::AuthMode::bearer, "", failures_doc,
+              [&s](http::Context& c) { return failures(s, c); }});
 }
 
 }  // namespace ov::api

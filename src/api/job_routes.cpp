@@ -1,6 +1,4 @@
 // GET / DELETE /api/v1/detect/jobs/{job_id}, GET /api/v1/detect/history
-#include <charconv>
-
 #include <boost/json.hpp>
 
 #include "api/caches.hpp"
@@ -73,25 +71,11 @@ Response delete_job(Services& s, DetectionServices& ds, Context& ctx) {
   return Response::empty(204);
 }
 
-int int_param(const Context& ctx, const char* name, int fallback, int lo, int hi) {
-  auto text = ctx.request.query_param(name);
-  if (!text) return fallback;
-  int v = 0;
-  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || p != text->data() + text->size() || v < lo || v > hi) {
-    throw_validation(
-        "query", name,
-        "Input should be an integer from " + std::to_string(lo) + " to " + std::to_string(hi),
-        "value_error");
-  }
-  return v;
-}
-
 Response history(Services& s, Context& ctx) {
   const std::string& me = ctx.principal->user.id;
   const auto stamp = s.caches.stamp(me);
-  int limit = int_param(ctx, "limit", 10, 1, 100);
-  int offset = int_param(ctx, "offset", 0, 0, 1'000'000'000);
+  int limit = query_int(ctx.request, "limit", 10, 1, 100);
+  int offset = query_int(ctx.request, "offset", 0, 0, 1'000'000'000);
   storage::HistoryFilter filter;
   if (auto text = ctx.request.query_param("status"); text && !text->empty()) {
     filter.status = job_status_from_string(*text);

@@ -1,5 +1,6 @@
 #include "api/json_io.hpp"
 
+#include <charconv>
 #include <cmath>
 
 #include <boost/json.hpp>
@@ -128,6 +129,20 @@ void throw_validation(std::string_view where, std::string_view field, std::strin
                       std::string_view type) {
   json::array errors{make_error(where, field, msg, type)};
   throw ApiError::with_json_detail(422, json::serialize(errors));
+}
+
+int query_int(const http::Request& request, const char* name, int fallback, int lo, int hi) {
+  auto text = request.query_param(name);
+  if (!text) return fallback;
+  int v = 0;
+  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || p != text->data() + text->size() || v < lo || v > hi) {
+    throw_validation(
+        "query", name,
+        "Input should be an integer from " + std::to_string(lo) + " to " + std::to_string(hi),
+        "value_error");
+  }
+  return v;
 }
 
 }  // namespace ov::api

@@ -48,4 +48,7 @@ class Validator {
 [[noreturn]] void throw_validation(std::string_view where, std::string_view field,
                                    std::string_view msg, std::string_view type);
 
+// An integer query parameter in [lo, hi], `fallback` when absent; 422 otherwise.
+int query_int(const http::Request& request, const char* name, int fallback, int lo, int hi);
+
 }  // namespace ov::api

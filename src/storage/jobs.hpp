@@ -44,6 +44,12 @@ struct HistoryPage {
   std::int64_t total = 0;          // matching rows, all pages
 };
 
+// A failed job with whose it is (GET /api/v1/admin/failures).
+struct FailedJob {
+  Job job;
+  std::string user_email;
+};
+
 // A user's figures (GET /api/v1/detect/stats): all-time totals and counts per class, and
 // per UTC day over a range.
 struct UserStats {
@@ -133,6 +139,8 @@ class JobRepository {
                                        std::int64_t to_ms) = 0;
   virtual HistoryPage history(const std::string& user_id, const HistoryFilter& filter, int limit,
                               int offset) = 0;
+  // Every user's failed jobs, the latest failure first (one query, on the status index).
+  virtual Result<std::vector<FailedJob>> recent_failures(int limit) = 0;
   // queued|processing -> processing (started_at kept when set) with a new fence, returned;
   // nullopt for anything else (cancelled, finished, gone): do not process it.
   virtual Result<std::optional<std::int64_t>> start(const std::string& id, std::int64_t now_ms) = 0;

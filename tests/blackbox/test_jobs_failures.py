@@ -94,6 +94,32 @@ def test_an_undecodable_image_fails_alone_and_a_job_of_only_those_fails(deployme
     assert all(i["status"] == "failed" for i in job["images"]), job
 
 
+def test_an_admin_sees_every_users_failed_jobs_latest_first(deployment, user):
+    """GET /api/v1/admin/failures: the failed jobs of every user with whose they are and why,
+    the latest failure first, on any node; admins only."""
+    bad = undecodable_png()
+    failed = []
+    for name in ("first.png", "second.png"):
+        job_id = detect.accepted(detect.upload_batch(deployment.api, user, [(name, bad)]))["job_id"]
+        assert detect.wait_job(deployment.api, user, job_id)["status"] == "failed"
+        failed.append(job_id)
+    admin = api.new_admin(deployment.api)
+    r = deployment.other.get("/api/v1/admin/failures", headers=admin.headers)
+    assert r.status_code == 200, r.text
+    mine = [f for f in r.json()["failures"] if f["user_id"] == user.id]
+    assert [f["job_id"] for f in mine] == failed[::-1], r.json()
+    for f in mine:
+        assert f["user_email"] == user.email and f["error"], f
+        assert f["image_count"] == 1 and f["failed_at"] >= f["created_at"], f
+    one = deployment.api.get("/api/v1/admin/failures", headers=admin.headers,
+                             params={"limit": 1}).json()
+    assert len(one["failures"]) == 1 and one["limit"] == 1, one
+    assert deployment.api.get("/api/v1/admin/failures", headers=admin.headers,
+                              params={"limit": 0}).status_code == 422
+    refused = deployment.api.get("/api/v1/admin/failures", headers=user.headers)
+    assert refused.status_code == 403 and refused.json()["detail"], refused.text
+
+
 # ---- retries used up ---------------------------------------------------------------------
 
 def test_a_job_whose_worker_keeps_dying_fails_when_its_retries_are_used_up(clusters):

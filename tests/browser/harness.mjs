@@ -173,6 +173,32 @@ export class Server {
     return { status: r.status, body };
   }
 
+  // A job of a new user that fails: its one image is a PNG that no decoder can read (see
+  // undecodablePng). Resolves to {email, jobId} once the job has failed.
+  async failedJob(name) {
+    const email = uniqueEmail('failing');
+    const password = 'correct horse battery';
+    this.createUser(email, password);
+    const tokens = await this.call('POST', '/api/v1/auth/login', { json: { email, password } });
+    if (tokens.status !== 200) throw new Error(`login: ${tokens.status}`);
+    const token = tokens.body.access_token;
+    const form = new FormData();
+    form.append('images', new Blob([undecodablePng()], { type: 'image/png' }), 'broken.png');
+    form.append('name', name);
+    const r = await fetch(`${this.url}/api/v1/detect/batch`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      body: form,
+    });
+    if (r.status !== 202) throw new Error(`upload: ${r.status} ${await r.text()}`);
+    const { job_id: jobId } = await r.json();
+    await waitFor(async () => (await this.call('GET', `/api/v1/detect/jobs/${jobId}`, { token })).body.status === 'failed', {
+      timeout: 30000,
+      what: `job ${jobId} to fail`,
+    });
+    return { email, jobId };
+  }
+
   async cleanup() {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
@@ -260,4 +286,39 @@ export async function overflowAt(page, width) {
   const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   await page.setViewportSize(before);
   return over;
+}
+
+// CRC-32 (ISO 3309, as PNG's chunks use it).
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type, data) {
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const out = Buffer.alloc(8 + data.length + 4);
+  out.writeUInt32BE(data.length, 0);
+  body.copy(out, 4);
+  out.writeUInt32BE(crc32(body), 8 + data.length);
+  return out;
+}
+
+// A 64x64 PNG whose signature, header and checksums are right but whose pixel data is no deflate
+// stream: the upload's probe accepts it, the decoder cannot make an image of it.
+export function undecodablePng() {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(64, 0);
+  header.writeUInt32BE(64, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits, RGB, deflate, no filter, no interlace
+  const garbage = Buffer.concat([Buffer.from([0x78, 0x9c]), ...Array(4).fill(Buffer.from([...Array(256).keys()]))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', garbage),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }

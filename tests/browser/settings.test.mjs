@@ -118,7 +118,8 @@ describe('settings and admin', () => {
     await phone.context().close();
   });
 
-  it('shows an admin the workers, the queue, the models (with their buttons) and the schedules', async () => {
+  it('shows an admin the workers, the queue, every user\'s failed jobs, the models (with their buttons) and the schedules', async () => {
+    const failing = await server.failedJob('a broken upload');
     for (const [viewport, suffix] of [[undefined, 'desktop'], [PHONE, 'phone']]) {
       const { page } = await signedIn({ admin: true, viewport });
       const nav = page.getByRole('navigation', { name: 'Main' });
@@ -133,7 +134,8 @@ describe('settings and admin', () => {
       await model.getByRole('button', { name: 'Unload nanodet-m' }).waitFor();
       const tasks = page.locator('section', { has: page.getByRole('heading', { name: 'Scheduled tasks' }) });
       await tasks.getByRole('cell', { name: 'jobs.reconcile' }).waitFor();
-      await page.getByRole('heading', { name: 'Recent failures' }).waitFor();
+      const failures = page.locator('section', { has: page.getByRole('heading', { name: 'Recent failures' }) });
+      await failures.getByText(`Job a broken upload of ${failing.email}`).waitFor();
       await screenshot(page, `admin-${suffix}`);
       assert.deepEqual(await unlabelled(page), []);
       assert.ok((await overflowAt(page, 360)) <= 0, 'the admin page fits 360 px');

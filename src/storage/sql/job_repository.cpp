@@ -295,4 +295,18 @@ HistoryPage SqlJobRepository::history(const std::string& user_id, const HistoryF
   return page;
 }
 
+Result<std::vector<FailedJob>> SqlJobRepository::recent_failures(int limit) {
+  auto rows = pool_.with([&](Connection& c) {
+    return c.query(fmt::format("SELECT {}, u.email FROM detections d JOIN users u ON u.id = "
+                               "d.user_id WHERE d.status = 'failed' ORDER BY d.updated_at DESC, "
+                               "d.id DESC LIMIT $1",
+                               job_columns_),
+                   {std::int64_t{std::max(limit, 0)}});
+  });
+  if (!rows) return rows.error();
+  std::vector<FailedJob> out;
+  for (const auto& row : rows.value().rows) out.push_back(FailedJob{read_job(row), row.text(14)});
+  return out;
+}
+
 }  // namespace ov::storage::sql

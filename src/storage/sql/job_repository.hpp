@@ -25,6 +25,7 @@ class SqlJobRepository final : public JobRepository {
   std::vector<FoundObject> objects(const std::string& job_id) override;
   HistoryPage history(const std::string& user_id, const HistoryFilter& filter, int limit,
                       int offset) override;
+  Result<std::vector<FailedJob>> recent_failures(int limit) override;
   UserStats stats(const std::string& user_id, std::int64_t from_ms, std::int64_t to_ms) override;
   Result<PeriodFigures> period(const std::string& user_id, std::int64_t from_ms,
                                std::int64_t to_ms) override;

@@ -326,6 +326,29 @@ TEST_P(Jobs, HistoryPagesNewestFirstWithCounts) {
   EXPECT_EQ(db().jobs().history(new_uuid(), {}, 10, 0).total, 0);
 }
 
+TEST_P(Jobs, RecentFailuresListEveryUsersFailedJobsLatestFirst) {
+  std::string a = make_user("a@example.com");
+  std::string b = make_user("b@example.com");
+  std::int64_t t0 = now_ms();
+  std::string first = make_job(a, 1, t0).job.id;
+  std::string second = make_job(b, 2, t0 + 1).job.id;
+  std::string fine = make_job(a, 1, t0 + 2).job.id;
+  ASSERT_TRUE(db().jobs().fail(first, "the model could not be loaded", t0 + 10).value());
+  ASSERT_TRUE(db().jobs().fail(second, "no space left", t0 + 20).value());
+
+  auto failures = db().jobs().recent_failures(10);
+  ASSERT_TRUE(failures.ok()) << failures.error().message;
+  ASSERT_EQ(failures.value().size(), 2u);
+  EXPECT_EQ(failures.value()[0].job.id, second);
+  EXPECT_EQ(failures.value()[0].user_email, "b@example.com");
+  EXPECT_EQ(failures.value()[0].job.error, "no space left");
+  EXPECT_EQ(failures.value()[0].job.image_count, 2);
+  EXPECT_EQ(failures.value()[1].job.id, first);
+  EXPECT_EQ(failures.value()[1].user_email, "a@example.com");
+  EXPECT_EQ(db().jobs().recent_failures(1).value().size(), 1u);
+  for (const auto& f : failures.value()) EXPECT_NE(f.job.id, fine);
+}
+
 TEST_P(Jobs, StatsCountPerStatusClassAndUtcDayInTheRange) {
   std::string me = make_user("me@example.com");
   std::string other = make_user("other@example.com");

@@ -1,5 +1,6 @@
-// Admins: the workers and the queue (/health/workers), the failures they and the scheduled tasks
-// report, the models (load, unload, reload), the scheduled tasks. Read again every 10 s.
+// Admins: the workers and the queue (/health/workers), the recent failures — every user's failed
+// jobs (/api/v1/admin/failures), the workers' and the scheduled tasks' errors — the models (load,
+// unload, reload), the scheduled tasks. Read again every 10 s.
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ErrorNote, StatusNote } from '../components/Notice.jsx';
@@ -22,21 +23,25 @@ export function Admin({ user }) {
 function AdminPage() {
   const [workers, setWorkers] = useState(null);
   const [tasks, setTasks] = useState(null);
+  const [failedJobs, setFailedJobs] = useState([]);
   const [errors, setErrors] = useState({});
   const [updated, setUpdated] = useState(null);
 
   const load = useCallback(async () => {
-    const [w, s] = await Promise.all([
+    const [w, s, f] = await Promise.all([
       api('/health/workers'),
       api('/api/v1/admin/schedules'),
+      api('/api/v1/admin/failures', { query: { limit: 10 } }),
       loadModels(),
     ]);
     // 503 "degraded" still describes the workers and the queue.
     if (w.data && typeof w.data === 'object' && w.data.queue) setWorkers(w.data);
     if (s.ok) setTasks(s.data.tasks || []);
+    if (f.ok) setFailedJobs(f.data.failures || []);
     setErrors({
       workers: w.data && w.data.queue ? '' : w.error,
       tasks: s.ok ? '' : s.error,
+      failures: f.ok ? '' : f.error,
     });
     setUpdated(new Date());
   }, []);
@@ -48,6 +53,11 @@ function AdminPage() {
   }, [load]);
 
   const failures = [
+    ...failedJobs.map((j) => ({
+      what: `Job ${j.name || j.job_id} of ${j.user_email}`,
+      when: j.failed_at,
+      text: `${j.error || 'failed'} (${j.processed_count} of ${j.image_count} image${j.image_count === 1 ? '' : 's'} done)`,
+    })),
     ...(workers?.workers || []).filter((w) => w.error).map((w) => ({ what: `Worker ${w.id}`, when: w.last_heartbeat, text: w.error })),
     ...(tasks || []).filter((t) => t.last_run && t.last_run.ok === false)
       .map((t) => ({ what: `Task ${t.name}`, when: t.last_run.finished_at || t.last_run.started_at, text: resultText(t.last_run.result) })),
@@ -66,8 +76,9 @@ function AdminPage() {
         <Workers data={workers} error={errors.workers} />
         <section class="card" aria-labelledby="failures-title">
           <h2 id="failures-title">Recent failures</h2>
+          <ErrorNote>{errors.failures}</ErrorNote>
           {failures.length === 0 ? (
-            <p class="muted">None reported by the workers or the scheduled tasks.</p>
+            <p class="muted">No failed job, and none reported by the workers or the scheduled tasks.</p>
           ) : (
             <ul class="failures">
               {failures.map((f, i) => (
@@ -78,7 +89,7 @@ function AdminPage() {
               ))}
             </ul>
           )}
-          <p class="hint">Failed jobs of users are in their own history; this lists workers' errors and failed scheduled runs.</p>
+          <p class="hint">The last 10 failed jobs of every user, the workers' errors and the failed scheduled runs.</p>
         </section>
       </div>
       <Models onChanged={load} />
