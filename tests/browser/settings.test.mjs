@@ -94,6 +94,14 @@ describe('settings and admin', () => {
     await page.getByRole('dialog', { name: 'Revoke the API key?' }).getByRole('button', { name: 'Revoke key' }).click();
     await page.getByText('You have no key.').waitFor();
 
+    // A wrong current password: the server's refusal, and the session (and its live socket) go on.
+    await page.getByLabel('Current password').fill('not my password');
+    await page.getByLabel('New password', { exact: true }).fill('a brand new secret');
+    await page.getByLabel('New password, again').fill('a brand new secret');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Current password is incorrect').waitFor();
+    await page.locator('[data-live="connected"]').waitFor();
+
     // The password: the old sessions end, the new password logs in.
     await page.getByLabel('Current password').fill(PASSWORD);
     await page.getByLabel('New password', { exact: true }).fill('a brand new secret');

@@ -7,6 +7,7 @@ import { ErrorNote, StatusNote } from '../components/Notice.jsx';
 import { flash } from '../flash.js';
 import { navigate } from '../router.jsx';
 import { applyTheme } from '../theme.js';
+import { startLive, stopLive } from '../ws.js';
 
 function patchUser(user, body) {
   return api(`/api/v1/users/${user.id}`, { method: 'PATCH', json: body });
@@ -136,9 +137,16 @@ function Password({ user }) {
     setBusy(true);
     const body = { current_password: current, new_password: next };
     if (user.settings?.has_api_key && keep) body.keep_api_key = true;
+    // A change ends every session at once, and the server closes the live socket (4401) maybe
+    // before this answer arrives: closed first, that close does not end the session on its own
+    // and lose the message below.
+    stopLive();
     const r = await patchUser(user, body);
     setBusy(false);
-    if (!r.ok) return setError(r.error);
+    if (!r.ok) {
+      startLive();
+      return setError(r.error);
+    }
     // The change ended every session, this one too.
     endSession();
     flash('Password changed. Log in with the new password.', { email: user.email });
