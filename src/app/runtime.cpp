@@ -40,6 +40,7 @@ inference::EngineSettings engine_settings(const config::Config& c) {
   s.default_model = c.default_model;
   s.confidence = static_cast<float>(c.confidence_threshold);
   s.intra_threads = c.inference_threads;
+  s.adaptive_threads = c.inference_adaptive_threads;
   s.nice = c.inference_nice;
   s.warm_up_runs = c.inference_warm_up_runs;
   s.max_pixels = c.max_image_pixels;

@@ -114,7 +114,7 @@ struct Config {
   std::vector<Cidr> trusted_proxy_networks;  // the same, parsed
 
   // Detection jobs.
-  int worker_concurrency = 1;  // jobs at a time per worker process
+  int worker_concurrency = 0;  // jobs at a time per worker process; 0 (as read): the cores
   int serve_workers = -1;      // in-process workers of `serve`; -1: worker_concurrency when
                                // embedded, 0 when scaled (API nodes only)
   double job_visibility_timeout_s = 60;
@@ -150,9 +150,10 @@ struct Config {
   int wait_timeout_s = 30;
   int max_batch_images = 20;
   std::int64_t max_image_pixels = 40'000'000;
-  int max_tiles = 64;              // tiles per image (with `tile=`), the whole image included
-  int inference_threads = 0;       // ONNX Runtime intra-op threads; 0 = cores
-  int inference_slots = 1;         // detections requests wait for (DeepStack) run at once
+  int max_tiles = 64;         // tiles per image (with `tile=`), the whole image included
+  int inference_threads = 0;  // ONNX Runtime intra-op threads; 0 = cores
+  bool inference_adaptive_threads = true;  // runs that overlap take a core each (CoreBudget)
+  int inference_slots = 1;                 // detections requests wait for (DeepStack) run at once
   int inference_nice = 10;         // nice increment of inference threads (0: as the requests')
   int inference_warm_up_runs = 3;  // synthetic photos through each model at load and per slot
   int inference_queue_max = 32;    // ...and wait for a slot at most; 503 beyond

@@ -358,7 +358,10 @@ Result<Config> load(const Vars& vars) {
   r.number("MIN_UPLOAD_BYTES_PER_SECOND", c.min_upload_bytes_per_s, 0, 1e12);
   r.integer("UPLOAD_GRACE_SECONDS", c.upload_grace_s, 0, 3600);
   r.str("TRUSTED_PROXIES", c.trusted_proxies);
-  r.integer("WORKER_CONCURRENCY", c.worker_concurrency, 1, 256);
+  r.integer("WORKER_CONCURRENCY", c.worker_concurrency, 0, 256);
+  if (c.worker_concurrency == 0) {
+    c.worker_concurrency = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
   r.integer("SERVE_WORKERS", c.serve_workers, 0, 256);
   r.number("JOB_VISIBILITY_TIMEOUT_SECONDS", c.job_visibility_timeout_s, 0.5, 86400);
   r.integer("JOB_MAX_ATTEMPTS", c.job_max_attempts, 1, 100);
@@ -387,6 +390,9 @@ Result<Config> load(const Vars& vars) {
   c.max_image_pixels = static_cast<std::int64_t>(pixels);
   r.integer("MAX_TILES", c.max_tiles, 1, 10'000);
   r.integer("INFERENCE_THREADS", c.inference_threads, 0, 256);
+  std::string adaptive = c.inference_adaptive_threads ? "true" : "false";
+  r.choice("INFERENCE_ADAPTIVE_THREADS", adaptive, {"true", "false"});
+  c.inference_adaptive_threads = adaptive == "true";
   r.integer("INFERENCE_SLOTS", c.inference_slots, 1, 256);
   r.integer("INFERENCE_NICE", c.inference_nice, 0, 19);
   r.integer("INFERENCE_WARM_UP_RUNS", c.inference_warm_up_runs, 0, 20);

@@ -54,7 +54,7 @@ void Engine::Impl::remember_load(const std::string& name, const Error* failure) 
 Result<std::unique_ptr<Engine>> Engine::load(const EngineSettings& settings) {
   auto entries = discover_models(settings);
   if (!entries) return entries.error();
-  auto runtime = Runtime::create();
+  auto runtime = Runtime::create(settings.intra_threads);
   if (!runtime) return runtime.error();
   auto impl = std::make_unique<Impl>();
   impl->settings = settings;

@@ -31,14 +31,28 @@ Result<std::unique_ptr<Model>> Model::load(std::shared_ptr<Runtime> runtime,
           Error{Errc::invalid_argument, fmt::format("{} is not a JSON object", entry.config_path)});
     }
   }
-  auto session =
-      Session::open(std::move(runtime), entry.path,
-                    SessionOptions{settings.intra_threads, settings.allow_spinning, settings.nice});
+  const bool adaptive = settings.adaptive_threads && runtime->cores().total() > 1;
+  std::shared_ptr<SharedWeights> weights;
+  if (adaptive) {
+    auto created = SharedWeights::create();
+    if (!created) return fail(created.error());
+    weights = std::move(created.value());
+  }
+  auto session = Session::open(
+      runtime, entry.path,
+      SessionOptions{settings.intra_threads, settings.allow_spinning, settings.nice, weights});
   if (!session) return fail(session.error());
   auto spec = inspect_model(**session, config);
   if (!spec) return fail(spec.error());
 
   std::unique_ptr<Model> model(new Model());
+  if (adaptive) {
+    auto narrow = Session::open(runtime, entry.path,
+                                SessionOptions{1, settings.allow_spinning, settings.nice, weights});
+    if (!narrow) return fail(narrow.error());
+    model->narrow_ = std::move(narrow.value());
+  }
+  model->runtime_ = std::move(runtime);
   model->session_ = std::move(session.value());
   model->spec_ = std::move(spec.value());
   model->info_ = ModelInfo{entry.name,
@@ -83,7 +97,7 @@ void Model::start_counting() {
 Result<std::vector<Tensor>> Model::run(std::span<const float> data, std::int64_t count) const {
   const std::int64_t shape[4] = {count, 3, spec_.input_h, spec_.input_w};
   const auto started = std::chrono::steady_clock::now();
-  auto outputs = session_->run(data, shape);
+  auto outputs = run_sessions(data, shape);
   if (metrics_.compute != nullptr && t_uncounted == 0) {
     metrics_.compute->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -100,6 +114,20 @@ Result<std::vector<Tensor>> Model::run(std::span<const float> data, std::int64_t
     }
   }
   return outputs;
+}
+
+// Without a single-threaded session: the one session, however many run. With it: the cores
+// the runtime's budget grants. A warm-up runs the single-threaded session on this thread, and the
+// wide one too when it is granted every core (the first runs of a session on a thread are slow).
+Result<std::vector<Tensor>> Model::run_sessions(std::span<const float> data,
+                                                std::span<const std::int64_t> shape) const {
+  if (!narrow_) return session_->run(data, shape);
+  const CoreBudget::Lease lease = runtime_->cores().acquire();
+  if (t_uncounted > 0) {
+    auto narrow = narrow_->run(data, shape);
+    if (!narrow || !lease.all()) return narrow;
+  }
+  return lease.all() ? session_->run(data, shape) : narrow_->run(data, shape);
 }
 
 // A warm-up (an UncountedScope on this thread) runs the session itself, never in a batch with

@@ -1,5 +1,8 @@
 #pragma once
-// A loaded model: its session, what it is, and the batcher in front of it.
+// A loaded model: its sessions, what it is, and the batcher in front of it. With adaptive
+// threads (EngineSettings::adaptive_threads) it has two sessions: one with every intra-op
+// thread, taken by a run that finds the cores free, and a single-threaded one that runs which
+// overlap share, a core each (the runtime's CoreBudget decides).
 #include <memory>
 #include <span>
 #include <vector>
@@ -47,10 +50,14 @@ class Model {
 
  private:
   Result<std::vector<Tensor>> run(std::span<const float> data, std::int64_t count) const;
+  Result<std::vector<Tensor>> run_sessions(std::span<const float> data,
+                                           std::span<const std::int64_t> shape) const;
 
   ModelInfo info_;
   ModelSpec spec_;
-  std::unique_ptr<Session> session_;
+  std::shared_ptr<Runtime> runtime_;
+  std::unique_ptr<Session> session_;  // every intra-op thread
+  std::unique_ptr<Session> narrow_;   // one thread; null without adaptive threads
   std::unique_ptr<Batcher> batcher_;
   ModelMetrics metrics_{};  // set by start_counting (warm-up runs are not counted)
 };

@@ -22,23 +22,48 @@ namespace ov::inference {
 
 struct Runtime::Impl {
   Ort::Env env{ORT_LOGGING_LEVEL_ERROR, "objectvision"};
+  Ort::MemoryInfo memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
 };
 
 Runtime::Runtime() = default;
 Runtime::~Runtime() = default;
 
-Result<std::shared_ptr<Runtime>> Runtime::create() {
+Result<std::shared_ptr<Runtime>> Runtime::create(int cores) {
   try {
     std::shared_ptr<Runtime> runtime(new Runtime());
     runtime->impl_ = std::make_unique<Impl>();
+    // One arena for the runs of every session (use_env_allocators): a model's sessions never
+    // all run at once (CoreBudget), so they need no arena each.
+    const Ort::ArenaCfg arena(0, -1, -1, -1);
+    runtime->impl_->env.CreateAndRegisterAllocator(runtime->impl_->memory, arena);
+    runtime->cores_ = std::make_unique<CoreBudget>(
+        cores > 0 ? cores : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     return runtime;
   } catch (const Ort::Exception& e) {
     return Error{Errc::unavailable, fmt::format("ONNX Runtime failed to start: {}", e.what())};
   }
 }
 
+struct SharedWeights::Impl {
+  Ort::PrepackedWeightsContainer container;
+};
+
+SharedWeights::SharedWeights() = default;
+SharedWeights::~SharedWeights() = default;
+
+Result<std::shared_ptr<SharedWeights>> SharedWeights::create() {
+  try {
+    std::shared_ptr<SharedWeights> weights(new SharedWeights());
+    weights->impl_ = std::make_unique<Impl>();
+    return weights;
+  } catch (const Ort::Exception& e) {
+    return Error{Errc::unavailable, fmt::format("ONNX Runtime: {}", e.what())};
+  }
+}
+
 struct Session::Impl {
   std::shared_ptr<Runtime> runtime;
+  std::shared_ptr<SharedWeights> shared_weights;  // outlives the session
   Ort::Session session{nullptr};
   std::vector<IoInfo> inputs, outputs;
   std::vector<const char*> input_names, output_names;
@@ -140,7 +165,14 @@ Result<std::unique_ptr<Session>> Session::open(std::shared_ptr<Runtime> runtime,
     so.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
     so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
     so.AddConfigEntry("session.intra_op.allow_spinning", options.allow_spinning ? "1" : "0");
-    impl->session = Ort::Session(impl->runtime->impl().env, path.c_str(), so);
+    so.AddConfigEntry("session.use_env_allocators", "1");
+    if (options.shared_weights) {
+      impl->shared_weights = options.shared_weights;
+      impl->session = Ort::Session(impl->runtime->impl().env, path.c_str(), so,
+                                   impl->shared_weights->impl().container);
+    } else {
+      impl->session = Ort::Session(impl->runtime->impl().env, path.c_str(), so);
+    }
     Ort::AllocatorWithDefaultOptions allocator;
     for (std::size_t i = 0; i < impl->session.GetInputCount(); ++i) {
       auto name = impl->session.GetInputNameAllocated(i, allocator);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "inference/core_budget.hpp"
 
 namespace ov::inference {
 
@@ -24,22 +25,40 @@ struct IoInfo {
   std::string type;  // element type, for messages
 };
 
-struct SessionOptions {
-  int intra_threads = 0;  // 0 = number of cores
-  bool allow_spinning = false;
-  int nice = 0;  // the intra-op threads' nice value above their creator's (0: the same)
-};
-
-class Runtime {
+// Pre-packed weights kept once for the sessions of one model that share it (ONNX Runtime's
+// PrepackedWeightsContainer): a model's second session costs less memory.
+class SharedWeights {
  public:
-  static Result<std::shared_ptr<Runtime>> create();
-  ~Runtime();
+  static Result<std::shared_ptr<SharedWeights>> create();
+  ~SharedWeights();
   struct Impl;
   Impl& impl() const { return *impl_; }
 
  private:
+  SharedWeights();
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SessionOptions {
+  int intra_threads = 0;  // 0 = number of cores
+  bool allow_spinning = false;
+  int nice = 0;  // the intra-op threads' nice value above their creator's (0: the same)
+  std::shared_ptr<SharedWeights> shared_weights;  // null: the session's own
+};
+
+class Runtime {
+ public:
+  // `cores`: what the model runs of this process share (0 = the machine's cores).
+  static Result<std::shared_ptr<Runtime>> create(int cores = 0);
+  ~Runtime();
+  struct Impl;
+  Impl& impl() const { return *impl_; }
+  CoreBudget& cores() const { return *cores_; }
+
+ private:
   Runtime();
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<CoreBudget> cores_;
 };
 
 class Session {

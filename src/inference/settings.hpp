@@ -8,14 +8,18 @@
 namespace ov::inference {
 
 struct EngineSettings {
-  std::string models_dir = "models";     // MODELS_DIR: models/<name>/<version>/model.onnx
-  std::string model_path;                // MODEL_PATH: one .onnx file, overrides the default model
-  std::string default_model;             // a name in models_dir; empty = the only / first one
-  float confidence = 0.25f;              // CONFIDENCE_THRESHOLD
-  float iou = 0.45f;                     // IOU_THRESHOLD
-  int max_detections = 300;              // MAX_DETECTIONS
-  int intra_threads = 0;                 // ORT intra-op threads; 0 = number of cores
-  bool allow_spinning = false;           // ORT thread spinning (off: sessions share the cores)
+  std::string models_dir = "models";  // MODELS_DIR: models/<name>/<version>/model.onnx
+  std::string model_path;             // MODEL_PATH: one .onnx file, overrides the default model
+  std::string default_model;          // a name in models_dir; empty = the only / first one
+  float confidence = 0.25f;           // CONFIDENCE_THRESHOLD
+  float iou = 0.45f;                  // IOU_THRESHOLD
+  int max_detections = 300;           // MAX_DETECTIONS
+  int intra_threads = 0;              // ORT intra-op threads; 0 = number of cores
+  bool allow_spinning = false;        // ORT thread spinning (off: sessions share the cores)
+  // INFERENCE_ADAPTIVE_THREADS: with intra_threads > 1, each model also gets a single-threaded
+  // session; a run alone takes every core (intra_threads), runs that overlap one core each
+  // (CoreBudget). Off: every run uses intra_threads threads, however many run at once.
+  bool adaptive_threads = true;
   int nice = 0;                          // INFERENCE_NICE: the intra-op threads' nice increment
   std::int64_t max_pixels = 40'000'000;  // decompression-bomb limit, checked from the header
   int max_tiles = 64;                    // MAX_TILES: tiles per image, the full image included

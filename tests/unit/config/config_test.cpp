@@ -2,8 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -24,6 +26,14 @@ TEST(Config, DefaultsAreTheEmbeddedShape) {
   EXPECT_EQ(c->jwt_algorithm, "HS256");
   EXPECT_EQ(c->access_token_expire_minutes, 15);
   EXPECT_EQ(c->max_body_bytes(), 10u * 1024 * 1024);
+  // A job per core, and runs that overlap share the cores (one each) rather than each taking all.
+  EXPECT_EQ(c->worker_concurrency,
+            static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  EXPECT_TRUE(c->inference_adaptive_threads);
+  auto set = load_from({{"WORKER_CONCURRENCY", "3"}, {"INFERENCE_ADAPTIVE_THREADS", "false"}});
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->worker_concurrency, 3);
+  EXPECT_FALSE(set->inference_adaptive_threads);
 }
 
 TEST(Config, InvalidValuesNameTheVariable) {
@@ -41,6 +51,8 @@ TEST(Config, InvalidValuesNameTheVariable) {
                                                      {"DATABASE_URL", "mysql://x"},
                                                      {"REDIS_URL", "http://x"},
                                                      {"INFERENCE_NICE", "20"},
+                                                     {"INFERENCE_ADAPTIVE_THREADS", "on"},
+                                                     {"WORKER_CONCURRENCY", "-1"},
                                                      {"INFERENCE_WARM_UP_RUNS", "21"},
                                                      {"DEEPSTACK_ANONYMOUS", "yes"},
                                                      {"DEEPSTACK_MAX_PREDICTIONS", "-1"},
