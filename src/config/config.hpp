@@ -153,6 +153,7 @@ struct Config {
   int max_tiles = 64;         // tiles per image (with `tile=`), the whole image included
   int inference_threads = 0;  // ONNX Runtime intra-op threads; 0 = cores
   bool inference_adaptive_threads = true;  // runs that overlap take a core each (CoreBudget)
+  bool inference_reduced_decode = true;    // big JPEGs decoded at 1/2, 1/4, 1/8 of their size
   int inference_slots = 1;                 // detections requests wait for (DeepStack) run at once
   int inference_nice = 10;         // nice increment of inference threads (0: as the requests')
   int inference_warm_up_runs = 3;  // synthetic photos through each model at load and per slot

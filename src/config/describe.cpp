@@ -153,6 +153,7 @@ std::vector<std::pair<std::string, std::string>> describe(const Config& c) {
       {"MAX_TILES", std::to_string(c.max_tiles)},
       {"INFERENCE_THREADS", std::to_string(c.inference_threads)},
       {"INFERENCE_ADAPTIVE_THREADS", c.inference_adaptive_threads ? "true" : "false"},
+      {"INFERENCE_REDUCED_DECODE", c.inference_reduced_decode ? "true" : "false"},
       {"INFERENCE_SLOTS", std::to_string(c.inference_slots)},
       {"INFERENCE_NICE", std::to_string(c.inference_nice)},
       {"INFERENCE_WARM_UP_RUNS", std::to_string(c.inference_warm_up_runs)},

@@ -393,6 +393,9 @@ Result<Config> load(const Vars& vars) {
   std::string adaptive = c.inference_adaptive_threads ? "true" : "false";
   r.choice("INFERENCE_ADAPTIVE_THREADS", adaptive, {"true", "false"});
   c.inference_adaptive_threads = adaptive == "true";
+  std::string reduced = c.inference_reduced_decode ? "true" : "false";
+  r.choice("INFERENCE_REDUCED_DECODE", reduced, {"true", "false"});
+  c.inference_reduced_decode = reduced == "true";
   r.integer("INFERENCE_SLOTS", c.inference_slots, 1, 256);
   r.integer("INFERENCE_NICE", c.inference_nice, 0, 19);
   r.integer("INFERENCE_WARM_UP_RUNS", c.inference_warm_up_runs, 0, 20);

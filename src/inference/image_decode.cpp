@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <new>
 
 #include <opencv2/core.hpp>
@@ -15,14 +16,31 @@ Result<cv::Mat> decode_image(std::span<const std::uint8_t> bytes, std::int64_t m
   return decode_checked(bytes, header.value(), max_pixels);
 }
 
+int decode_reduction(const ImageHeader& header, int target_w, int target_h) {
+  if (header.format != SourceFormat::jpeg || header.width <= 0 || header.height <= 0) return 1;
+  const double w = static_cast<double>(header.width), h = static_cast<double>(header.height);
+  // The letterbox's scale, upright or turned a quarter (EXIF): the larger of the two, to be safe.
+  const double gain =
+      std::max(std::min(target_w / w, target_h / h), std::min(target_w / h, target_h / w));
+  int reduction = 1;
+  for (int r : {2, 4, 8}) {
+    if (gain * r <= 1.0) reduction = r;
+  }
+  return reduction;
+}
+
 Result<cv::Mat> decode_checked(std::span<const std::uint8_t> bytes, const ImageHeader& header,
-                               std::int64_t max_pixels) {
+                               std::int64_t max_pixels, int reduction) {
   const char* format = to_string(header.format);
   cv::Mat image;
   try {
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
                       const_cast<std::uint8_t*>(bytes.data()));
-    image = cv::imdecode(raw, cv::IMREAD_COLOR);  // applies the EXIF orientation
+    int flags = cv::IMREAD_COLOR;  // every one of these applies the EXIF orientation
+    if (reduction == 2) flags = cv::IMREAD_REDUCED_COLOR_2;
+    if (reduction == 4) flags = cv::IMREAD_REDUCED_COLOR_4;
+    if (reduction == 8) flags = cv::IMREAD_REDUCED_COLOR_8;
+    image = cv::imdecode(raw, flags);
   } catch (const cv::Exception& e) {
     // validateInputImageSize() asserts on OpenCV's own limits before it allocates the image.
     if (e.err.find("CV_IO_MAX_IMAGE") != std::string::npos) {

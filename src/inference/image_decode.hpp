@@ -19,8 +19,15 @@ Result<cv::Mat> decode_image(std::span<const std::uint8_t> bytes, std::int64_t m
 
 // Decodes bytes whose header check_image already passed. When an allocation fails inside
 // OpenCV, both throw std::bad_alloc, for the pipeline to report with what it was doing.
+// `reduction` (1, 2, 4 or 8; JPEG only, see decode_reduction): decoded at that fraction of its
+// size, inside the JPEG decoder's inverse DCT (fewer pixels made, not made and then dropped).
 Result<cv::Mat> decode_checked(std::span<const std::uint8_t> bytes, const ImageHeader& header,
-                               std::int64_t max_pixels);
+                               std::int64_t max_pixels, int reduction = 1);
+
+// The largest reduction (2, 4 or 8) at which a JPEG still covers a `target_w` x `target_h`
+// input at its letterboxed size whichever its EXIF orientation (the image is at least twice
+// the input for 2); 1 for other formats and smaller images.
+int decode_reduction(const ImageHeader& header, int target_w, int target_h);
 
 // The decoded image against the limit: a decoder that read another size than the header said
 // is caught here, its memory already spent but the image refused.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <new>
 #include <optional>
 #include <string>
@@ -66,6 +67,16 @@ Error too_many_tiles(std::int64_t tiles, const cv::Mat& image, const TileOptions
                   t.width, t.height, t.overlap, tiles, image.cols, image.rows, limit));
 }
 
+// The size of the image as sent, upright, for an image decoded reduced: the header's, turned a
+// quarter when the decoded image is (its EXIF orientation said so).
+cv::Size full_size(const ImageHeader& header, const cv::Mat& decoded) {
+  const int w = static_cast<int>(header.width), h = static_cast<int>(header.height);
+  const double aspect = static_cast<double>(decoded.cols) / decoded.rows;
+  const double upright = std::abs(static_cast<double>(w) / h - aspect);
+  const double turned = std::abs(static_cast<double>(h) / w - aspect);
+  return turned < upright ? cv::Size(h, w) : cv::Size(w, h);
+}
+
 // The pipeline; `stage` says what it is doing, for the out-of-memory error.
 Result<DetectionResult> detect(const Model& model, const EngineSettings& settings,
                                std::span<const std::uint8_t> encoded, const DetectOptions& options,
@@ -93,11 +104,18 @@ Result<DetectionResult> detect(const Model& model, const EngineSettings& setting
   span.emplace("image.decode");
   (*span)->set("objectvision.image.width", header->width);
   (*span)->set("objectvision.image.height", header->height);
-  auto decoded = decode_checked(encoded, header.value(), settings.max_pixels);
+  // A photo at least twice the model's input is decoded at 1/2, 1/4 or 1/8 of its size by the
+  // JPEG decoder itself, unless it is to be annotated or tiled (those need every pixel).
+  const ModelSpec& spec = model.spec();
+  const int reduction = !settings.reduced_decode || options.annotate || options.tile.width > 0
+                            ? 1
+                            : decode_reduction(header.value(), spec.input_w, spec.input_h);
+  (*span)->set("objectvision.image.reduction", static_cast<std::int64_t>(reduction));
+  auto decoded = decode_checked(encoded, header.value(), settings.max_pixels, reduction);
   if (!decoded) return decoded.error();
   span.reset();
   cv::Mat& image = decoded.value();
-  const ModelSpec& spec = model.spec();
+  const cv::Size full = reduction == 1 ? image.size() : full_size(header.value(), image);
 
   const auto tiles = count_tiles(image.cols, image.rows, options.tile);
   if (tiles > settings.max_tiles) {
@@ -131,16 +149,19 @@ Result<DetectionResult> detect(const Model& model, const EngineSettings& setting
                         static_cast<std::size_t>(params->max_det));
 
   result.model = model.info().name;
-  result.width = image.cols;
-  result.height = image.rows;
-  const float w = static_cast<float>(image.cols), h = static_cast<float>(image.rows);
+  result.width = full.width;
+  result.height = full.height;
+  const float w = static_cast<float>(full.width), h = static_cast<float>(full.height);
+  const float sx = w / static_cast<float>(image.cols), sy = h / static_cast<float>(image.rows);
   for (const Candidate& c : kept) {
     DetectedObject d;
     d.class_id = c.class_id;
     d.label = spec.labels[c.class_id];
     d.confidence = c.score;
-    d.box = c.box;
-    d.normalized = BBox{c.box.x1 / w, c.box.y1 / h, c.box.x2 / w, c.box.y2 / h};
+    d.box = reduction == 1 ? c.box
+                           : BBox{std::min(c.box.x1 * sx, w), std::min(c.box.y1 * sy, h),
+                                  std::min(c.box.x2 * sx, w), std::min(c.box.y2 * sy, h)};
+    d.normalized = BBox{d.box.x1 / w, d.box.y1 / h, d.box.x2 / w, d.box.y2 / h};
     result.detections.push_back(std::move(d));
   }
   if (options.annotate) {

@@ -20,6 +20,9 @@ struct EngineSettings {
   // session; a run alone takes every core (intra_threads), runs that overlap one core each
   // (CoreBudget). Off: every run uses intra_threads threads, however many run at once.
   bool adaptive_threads = true;
+  // INFERENCE_REDUCED_DECODE: a JPEG at least twice the model's input is decoded at 1/2, 1/4 or
+  // 1/8 of its size inside the decoder (unless annotated or tiled). Off: every pixel, always.
+  bool reduced_decode = true;
   int nice = 0;                          // INFERENCE_NICE: the intra-op threads' nice increment
   std::int64_t max_pixels = 40'000'000;  // decompression-bomb limit, checked from the header
   int max_tiles = 64;                    // MAX_TILES: tiles per image, the full image included

@@ -21,7 +21,13 @@ using test::read_bytes;
 
 class DefaultModel : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { engine_ = test::load_default_engine().release(); }
+  // Every pixel decoded: the goldens are the full-size pipeline's (reduced_decode_test.cpp
+  // checks the reduced decode against it).
+  static void SetUpTestSuite() {
+    EngineSettings s;
+    s.reduced_decode = false;
+    engine_ = test::load_default_engine(s).release();
+  }
   static void TearDownTestSuite() {
     delete engine_;
     engine_ = nullptr;
