@@ -219,6 +219,13 @@ def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
 # wrk
 
 
+def with_comment(jpeg: bytes, text: str) -> bytes:
+    """The JPEG with a COM segment after SOI: another file (the duplicate-frame cache does not
+    answer it), the same pixels."""
+    body = text.encode()
+    return jpeg[:2] + b"\xff\xfe" + (len(body) + 2).to_bytes(2, "big") + body + jpeg[2:]
+
+
 def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 

@@ -44,12 +44,6 @@ def parse_args():
     return p.parse_args()
 
 
-def with_comment(jpeg: bytes, text: str) -> bytes:
-    """The JPEG with a COM segment after SOI: another file, the same pixels."""
-    body = text.encode()
-    return jpeg[:2] + b"\xff\xfe" + (len(body) + 2).to_bytes(2, "big") + body + jpeg[2:]
-
-
 class Cameras:
     """`cameras` threads, each posting one frame every 1/fps s until `seconds` have passed."""
 
@@ -79,7 +73,7 @@ class Cameras:
             if wait > 0:
                 time.sleep(wait)
             body, ctype = bl.multipart({}, {"image": ("frame.jpg",
-                                                      with_comment(frame, f"cam{index}-{n}"))})
+                                                      bl.with_comment(frame, f"cam{index}-{n}"))})
             t0 = time.perf_counter()
             status, reply = client.request("POST", "/v1/vision/detection", body,
                                            {"Content-Type": ctype})
@@ -115,7 +109,7 @@ def one_round(args, port: int, frame_path: str, frame: bytes, threads: int) -> d
     r["health_ms"] = statistics.median(health)
     dup = []
     for i in range(args.duplicates):
-        body, ctype = bl.multipart({}, {"image": ("frame.jpg", with_comment(frame, f"dup{i}-"
+        body, ctype = bl.multipart({}, {"image": ("frame.jpg", bl.with_comment(frame, f"dup{i}-"
                                                                            f"{time.time()}"))})
         c.request("POST", "/v1/vision/detection", body, {"Content-Type": ctype})  # the first
         t0 = time.perf_counter()

@@ -12,6 +12,7 @@
 #include "jobs/lifecycle.hpp"
 #include "storage/database.hpp"
 #include "storage/jobs.hpp"
+#include "worker/early_runs.hpp"
 
 namespace ov::api {
 namespace json = boost::json;
@@ -33,10 +34,29 @@ Response accepted(const Job& job) {  // 202 and where to look
   return r;
 }
 
+bool waits(const Context& ctx, const config::Config& config) {
+  auto wait = ctx.request.query_param("wait");
+  return wait && (*wait == "true" || *wait == "1") && config.wait_timeout_s > 0;
+}
+
+// A request that waits for its one image, in a process whose own workers run the job: the
+// detection starts now on an idle early lane, beside the storing of the upload and the commit
+// of the job (the worker takes its result). Nothing starts when no lane is idle.
+void start_early(DetectionServices& ds, const Upload& up, jobs::NewJob& request) {
+  if (ds.early == nullptr || up.images.size() != 1) return;
+  request.id = new_uuid();
+  const auto& image = up.images.front();
+  auto bytes = std::make_shared<const std::string>(image.data);
+  (void)ds.early->start(request.id, 0, std::move(bytes),
+                        jobs::image_options(up.params, image.content_type));
+}
+
 Response submit(Services& s, DetectionServices& ds, Context& ctx, UploadKind kind) {
   const auto& config = s.config;
   Upload up = parse_upload(ctx.request, kind, config, ds.engine);
+  const bool wait = waits(ctx, config);
   jobs::NewJob request;
+  if (wait) start_early(ds, up, request);
   request.user_id = ctx.principal->user.id;
   request.name = up.name;
   request.params = up.params;
@@ -45,6 +65,7 @@ Response submit(Services& s, DetectionServices& ds, Context& ctx, UploadKind kin
         jobs::NewImage{img.filename, img.content_type, img.extension, img.data});
   }
   auto submitted = ds.jobs.submit(request);
+  if (!submitted && ds.early != nullptr && !request.id.empty()) ds.early->forget(request.id);
   if (!submitted) {
     const Error& e = submitted.error();
     if (e.code == Errc::rate_limited) return too_busy(e.message, 5);
@@ -54,10 +75,7 @@ Response submit(Services& s, DetectionServices& ds, Context& ctx, UploadKind kin
   }
   const Job& job = submitted.value();
 
-  auto wait = ctx.request.query_param("wait");
-  if (!wait || (*wait != "true" && *wait != "1") || config.wait_timeout_s <= 0) {
-    return accepted(job);
-  }
+  if (!wait) return accepted(job);
   // Waits without a thread: the job's final event resolves the answer, made then on the
   // blocking pool; the timeout looks once more and answers 202 if it is still running.
   auto& repo = s.db.jobs();

@@ -15,6 +15,9 @@ class FileStore;
 namespace ov::jobs {
 class Lifecycle;
 }
+namespace ov::worker {
+class EarlyRuns;
+}
 
 namespace ov::api {
 
@@ -32,6 +35,9 @@ struct DetectionServices {
   inference::Slots& slots;  // detections that a request waits for (DeepStack)
   RecentFrames& frames;     // DeepStack frames asked again: answered from the first
   ModelChanges& models;     // admins' changes of the models, done by every process
+  // Detections a waiting request starts before its job is queued, for this process's own
+  // workers (null: it has none, as an API node of the scaled shape).
+  worker::EarlyRuns* early = nullptr;
 };
 
 }  // namespace ov::api

@@ -44,8 +44,8 @@ ApiComposition::ApiComposition(Runtime& rt)
              [engine = rt.engine.get()] { (void)engine->warm_up_this_thread(); }),
       services_{rt.config, *rt.db,    hasher_, jwt_,           *blacklist_,
                 *rt.bus,   *limiter_, caches_, rt.redis.get(), rt.mailer.get()},
-      detection_{*rt.engine, *rt.jobs, *rt.queue, *rt.workers,      *rt.files,
-                 waiter_,    slots_,   frames_,   *rt.model_changes} {
+      detection_{*rt.engine, *rt.jobs, *rt.queue, *rt.workers,       *rt.files,
+                 waiter_,    slots_,   frames_,   *rt.model_changes, rt.early_runs.get()} {
   api::register_all_routes(router_, services_, detection_);
 }
 

@@ -26,6 +26,7 @@
 #include "queue/worker_registry.hpp"
 #include "storage/database.hpp"
 #include "storage/jobs.hpp"
+#include "worker/early_runs.hpp"
 #include "worker/processor.hpp"
 #include "worker/worker_pool.hpp"
 
@@ -41,6 +42,7 @@ inference::EngineSettings engine_settings(const config::Config& c) {
   s.confidence = static_cast<float>(c.confidence_threshold);
   s.intra_threads = c.inference_threads;
   s.adaptive_threads = c.inference_adaptive_threads;
+  s.reduced_decode = c.inference_reduced_decode;
   s.nice = c.inference_nice;
   s.warm_up_runs = c.inference_warm_up_runs;
   s.max_pixels = c.max_image_pixels;

@@ -31,6 +31,7 @@ class JobQueue;
 class WorkerRegistry;
 }  // namespace ov::queue
 namespace ov::worker {
+class EarlyRuns;
 class JobProcessor;
 class WorkerPool;
 }  // namespace ov::worker
@@ -62,6 +63,9 @@ struct Runtime {
   std::unique_ptr<queue::WorkerRegistry> workers;
   std::unique_ptr<jobs::Lifecycle> jobs;
   std::unique_ptr<worker::JobProcessor> processor;
+  // Detections a waiting request starts before its job is queued, taken by this process's own
+  // workers: serve makes them when it runs workers (before the API: its routes start them).
+  std::unique_ptr<worker::EarlyRuns> early_runs;
   std::unique_ptr<mail::Mailer> mailer;            // stores mail; serve's Sender sends it
   std::atomic<worker::WorkerPool*> pool{nullptr};  // in-process workers, woken after a submit
   // Changes of the models made on any process, done to this one's engine (after engine, bus).

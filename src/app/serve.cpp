@@ -23,6 +23,8 @@
 #include "mail/sender.hpp"
 #include "obs/logging.hpp"
 #include "storage/database.hpp"
+#include "worker/early_runs.hpp"
+#include "worker/processor.hpp"
 #include "worker/worker_pool.hpp"
 
 namespace ov::app {
@@ -66,6 +68,11 @@ int serve(config::Config config) {
   Runtime& rt = **opened;
   const auto& c = rt.config;
 
+  if (c.effective_serve_workers() > 0) {
+    rt.early_runs =
+        std::make_unique<worker::EarlyRuns>(*rt.engine, c.inference_slots, c.inference_nice);
+    rt.processor->use_early_runs(rt.early_runs.get());
+  }
   // The caches forget what a change made stale: at once for this process's writes (the
   // lifecycle's observer, the API's own calls), from the bus for every other process's.
   ApiComposition api_composition(rt);

@@ -88,7 +88,7 @@ Result<Job> Lifecycle::submit(const NewJob& request) {
   // The producer span of the job: the worker's span is its child, in the same trace.
   obs::ScopedSpan span("job.submit", obs::SpanKind::producer);
   Job job;
-  job.id = new_uuid();
+  job.id = request.id.empty() ? new_uuid() : request.id;
   job.user_id = request.user_id;
   job.name = request.name;
   job.params_json = to_json(request.params);

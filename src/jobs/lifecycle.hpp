@@ -67,6 +67,7 @@ struct NewImage {
 };
 
 struct NewJob {
+  std::string id;  // made by submit() when empty (a caller that needs it first makes it: new_uuid)
   std::string user_id;
   std::string name;
   JobParams params;  // checked by check_params() already

@@ -71,6 +71,20 @@ inference::DetectOptions detect_options(const JobParams& p) {
   return d;
 }
 
+std::optional<inference::ImageFormat> annotated_format(const JobParams& params,
+                                                       const std::string& content_type) {
+  if (!params.annotate) return std::nullopt;
+  if (content_type == "image/png") return inference::ImageFormat::png;
+  if (content_type == "image/webp") return inference::ImageFormat::webp;
+  return inference::ImageFormat::jpeg;
+}
+
+inference::DetectOptions image_options(const JobParams& params, const std::string& content_type) {
+  auto options = detect_options(params);
+  options.annotate = annotated_format(params, content_type);
+  return options;
+}
+
 std::vector<ParamProblem> check_params(const JobParams& params, const inference::Engine& engine) {
   std::vector<ParamProblem> problems;
   const auto model = engine.find_model(params.model);

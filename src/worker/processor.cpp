@@ -11,16 +11,10 @@
 #include "inference/engine.hpp"
 #include "jobs/lifecycle.hpp"
 #include "obs/trace.hpp"
+#include "worker/early_runs.hpp"
 
 namespace ov::worker {
 namespace {
-
-// Annotated images keep the upload's format family: PNG stays lossless, the rest is JPEG.
-inference::ImageFormat annotated_format(const std::string& content_type) {
-  if (content_type == "image/png") return inference::ImageFormat::png;
-  if (content_type == "image/webp") return inference::ImageFormat::webp;
-  return inference::ImageFormat::jpeg;
-}
 
 const char* extension(inference::ImageFormat f) {
   switch (f) {
@@ -141,8 +135,23 @@ ProcessResult JobProcessor::process(const std::string& id,
       image_span->set("objectvision.image.id", img.id);
       image_span->set("objectvision.image.position", img.position);
       jobs::ImageWork work;
-      auto bytes =
-          once_reachable([&] { return files_.read(img.original_path); }, keep_going, run.deadline);
+      const auto format = jobs::annotated_format(run.params, img.content_type);
+      options.annotate = format;
+      // Started by the request before the job was queued (EarlyRuns): its result, once it has
+      // one; a failed early run is run again here.
+      std::optional<Result<inference::DetectionResult>> early;
+      if (early_runs_ != nullptr) {
+        if (auto started = early_runs_->take(id, img.position)) {
+          early = started->get();
+          image_span->set("objectvision.image.early", true);
+          if (!early->ok()) early.reset();
+        }
+      }
+      Result<std::string> bytes = std::string();
+      if (!early) {
+        bytes = once_reachable([&] { return files_.read(img.original_path); }, keep_going,
+                               run.deadline);
+      }
       if (!bytes && bytes.error().code == Errc::unavailable) {
         // Still down: the job waits in the queue (a later attempt), nothing fails.
         return {Outcome::retry, bytes.error().message};
@@ -150,11 +159,9 @@ ProcessResult JobProcessor::process(const std::string& id,
       if (!bytes) {
         work.error = "The uploaded file is missing";
       } else {
-        std::optional<inference::ImageFormat> format;
-        if (run.params.annotate) format = annotated_format(img.content_type);
-        options.annotate = format;
         const auto* data = reinterpret_cast<const std::uint8_t*>(bytes->data());
-        auto result = engine_.detect(std::span(data, bytes->size()), options);
+        auto result =
+            early ? std::move(*early) : engine_.detect(std::span(data, bytes->size()), options);
         if (result) {
           work = work_of(result.value(), format);
         } else if (result.error().code == Errc::timeout) {

@@ -18,6 +18,8 @@ class Lifecycle;
 
 namespace ov::worker {
 
+class EarlyRuns;
+
 enum class Outcome {
   finished,  // completed, failed for good, or nothing to do (cancelled, deleted, taken over)
   retry,     // a transient failure (the database went away): try again later
@@ -37,10 +39,14 @@ class JobProcessor {
   // lost or the job cancelled; processing stops at once.
   ProcessResult process(const std::string& job_id, const std::function<bool()>& keep_going);
 
+  // Detections this process's requests started before their jobs were queued (null: none).
+  void use_early_runs(EarlyRuns* early_runs) { early_runs_ = early_runs; }
+
  private:
   jobs::Lifecycle& lifecycle_;
   const inference::Engine& engine_;
   const files::FileStore& files_;
+  EarlyRuns* early_runs_ = nullptr;
 };
 
 }  // namespace ov::worker

@@ -102,7 +102,8 @@ def test_a_worker_busy_longer_than_the_window_stays_listed(clusters):
         if not still_running:
             break
         assert r.status_code == 200, f"the busy worker dropped out: {r.status_code} {r.text}"
-        assert [w["current_job"] for w in r.json()["workers"]] == [job_id], r.text
+        busy = [w for w in r.json()["workers"] if w["current_job"] == job_id]
+        assert len(busy) == 1, r.text
         watched = time.monotonic() - started
         time.sleep(0.1)
     assert watched >= 3 * window, f"the job ended after {watched:.1f}s: too fast to tell"
