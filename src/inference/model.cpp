@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "obs/metrics.hpp"
+
 namespace ov::inference {
 
 std::size_t Model::image_floats() const {
@@ -80,6 +82,18 @@ Result<std::unique_ptr<Model>> Model::load(std::shared_ptr<Runtime> runtime,
 
 namespace {
 thread_local int t_uncounted = 0;  // UncountedScopes alive on this thread
+
+// Runs by the cores the budget lent them: every one (alone) or one (overlapping others).
+void count_run(bool all_cores) {
+  static auto& runs = obs::metrics().counter(
+      "objectvision_inference_runs_total",
+      "Model runs by the cores they ran on: all (a run alone, on the session with every "
+      "intra-op thread) or one (runs that overlapped, one core each; INFERENCE_ADAPTIVE_THREADS).",
+      {"cores"});
+  static auto& all = runs.with({"all"});
+  static auto& one = runs.with({"one"});
+  (all_cores ? all : one).add();
+}
 }  // namespace
 
 Model::UncountedScope::UncountedScope() {
@@ -126,6 +140,8 @@ Result<std::vector<Tensor>> Model::run_sessions(std::span<const float> data,
   if (t_uncounted > 0) {
     auto narrow = narrow_->run(data, shape);
     if (!narrow || !lease.all()) return narrow;
+  } else {
+    count_run(lease.all());
   }
   return lease.all() ? session_->run(data, shape) : narrow_->run(data, shape);
 }

@@ -349,3 +349,67 @@ def test_health_and_login_answer_while_many_detections_wait(clusters):
         assert not isinstance(r, Exception) and r is not None, r
         assert r.status_code == 200, f"each waiter gets its finished job: {r.status_code} {r.text}"
         assert r.json()["status"] == "completed", r.text
+
+
+# ---- the detection path ---------------------------------------------------------------------
+
+def metric_total(server, name: str, **labels) -> float:
+    """The sum of a counter's samples whose labels include `labels`."""
+    r = server.get("/metrics")
+    assert r.status_code == 200, r.text
+    total = 0.0
+    for family in text_string_to_metric_families(r.text):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                total += s.value
+    return total
+
+
+def objects_of(job: dict) -> list[tuple]:
+    [image] = job["images"]
+    return [(d["class"], d["confidence"], detect.box(d)) for d in image["detections"]]
+
+
+def assert_same_objects(early: list[tuple], queued: list[tuple]):
+    assert [c for c, _, _ in early] == [c for c, _, _ in queued], (early, queued)
+    for (_, ca, ba), (_, cb, bb) in zip(early, queued):
+        assert abs(ca - cb) < 1e-3 and detect.iou(ba, bb) > 0.99, (early, queued)
+
+
+@pytest.mark.embedded_only
+def test_a_waiting_request_detects_while_its_job_is_stored_with_the_queued_jobs_result(launch):
+    """`?wait=true` on one image starts the detection before the job is committed (an early
+    run); the worker takes that result and records it through the job as always. Counted on
+    /metrics; the objects are those of the same photo run as an ordinary queued job."""
+    server = launch.server()
+    account = api.new_account(server, "early")
+    taken = metric_total(server, "objectvision_early_runs_total", outcome="taken")
+    r = detect.upload(server, account, "eagle.jpg", wait=True)
+    assert r.status_code == 200, f"{r.status_code} {r.text}"
+    early = r.json()
+    assert early["status"] == "completed", early
+    assert metric_total(server, "objectvision_early_runs_total", outcome="taken") == taken + 1
+    # The job is what the worker recorded: polled, it says the same.
+    assert objects_of(detect.get_job(server, account, early["job_id"])) == objects_of(early)
+    queued = detect.detect(server, account, "eagle.jpg")  # no wait: the worker's own run
+    assert metric_total(server, "objectvision_early_runs_total", outcome="taken") == taken + 1
+    assert_same_objects(objects_of(early), objects_of(queued))
+    assert "bird" in detect.counts(early["images"][0]), early
+
+
+def test_overlapping_detections_share_the_cores_and_find_what_one_alone_finds(launch):
+    """With adaptive threads a detection alone runs on every core and detections that overlap
+    run one per core on the model's single-threaded session (counted on /metrics): the objects
+    do not depend on which."""
+    server = launch.server(INFERENCE_THREADS="2", WORKER_CONCURRENCY="2", SERVE_WORKERS="2",
+                           MAX_JOBS_IN_FLIGHT_PER_USER="100")
+    account = api.new_account(server, "cores")
+    one = metric_total(server, "objectvision_inference_runs_total", cores="one")
+    alone = objects_of(detect.detect(server, account, "horses.jpg"))
+    assert metric_total(server, "objectvision_inference_runs_total", cores="all") >= 1
+    # Submitted back to back, each far quicker than a detection: the two workers overlap.
+    ids = [detect.submit(server, account, "horses.jpg") for _ in range(6)]
+    for job_id in ids:
+        job = detect.completed(server, account, job_id)
+        assert_same_objects(objects_of(job), alone)
+    assert metric_total(server, "objectvision_inference_runs_total", cores="one") > one
