@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "obs/metrics.hpp"
@@ -108,16 +109,27 @@ void Model::start_counting() {
   metrics_ = ModelMetrics::of(info_.name);
 }
 
+// Without a single-threaded session: the one session, however many run. With it: the cores
+// the runtime's budget grants (the wait for them is not compute time). A warm-up runs the
+// single-threaded session on this thread, and the wide one too when it is granted every core
+// (the first runs of a session on a thread are slow).
 Result<std::vector<Tensor>> Model::run(std::span<const float> data, std::int64_t count) const {
   const std::int64_t shape[4] = {count, 3, spec_.input_h, spec_.input_w};
+  std::optional<CoreBudget::Lease> lease;
+  if (narrow_) lease.emplace(runtime_->cores().acquire());
+  const bool wide = !lease || lease->all();
+  if (narrow_ && t_uncounted > 0 && wide) {
+    if (auto warm = narrow_->run(data, shape); !warm) return warm;
+  }
   const auto started = std::chrono::steady_clock::now();
-  auto outputs = run_sessions(data, shape);
+  auto outputs = (wide ? session_ : narrow_)->run(data, shape);
   if (metrics_.compute != nullptr && t_uncounted == 0) {
     metrics_.compute->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     metrics_.executions->add();
     metrics_.inferences->add(static_cast<double>(count));
     metrics_.batch_size->observe(static_cast<double>(count));
+    if (lease) count_run(wide);
   }
   if (!outputs) return outputs;
   for (const auto& t : outputs.value()) {
@@ -128,22 +140,6 @@ Result<std::vector<Tensor>> Model::run(std::span<const float> data, std::int64_t
     }
   }
   return outputs;
-}
-
-// Without a single-threaded session: the one session, however many run. With it: the cores
-// the runtime's budget grants. A warm-up runs the single-threaded session on this thread, and the
-// wide one too when it is granted every core (the first runs of a session on a thread are slow).
-Result<std::vector<Tensor>> Model::run_sessions(std::span<const float> data,
-                                                std::span<const std::int64_t> shape) const {
-  if (!narrow_) return session_->run(data, shape);
-  const CoreBudget::Lease lease = runtime_->cores().acquire();
-  if (t_uncounted > 0) {
-    auto narrow = narrow_->run(data, shape);
-    if (!narrow || !lease.all()) return narrow;
-  } else {
-    count_run(lease.all());
-  }
-  return lease.all() ? session_->run(data, shape) : narrow_->run(data, shape);
 }
 
 // A warm-up (an UncountedScope on this thread) runs the session itself, never in a batch with

@@ -50,8 +50,6 @@ class Model {
 
  private:
   Result<std::vector<Tensor>> run(std::span<const float> data, std::int64_t count) const;
-  Result<std::vector<Tensor>> run_sessions(std::span<const float> data,
-                                           std::span<const std::int64_t> shape) const;
 
   ModelInfo info_;
   ModelSpec spec_;

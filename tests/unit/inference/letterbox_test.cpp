@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 #include <vector>
 
 #include "inference/letterbox.hpp"
@@ -112,6 +114,47 @@ TEST(Preprocess, NanoDetTensorIsBgrMeanStdWithBlackPadding) {
   EXPECT_NEAR(t[0], -103.53f / 57.375f, 1e-6);                 // B plane padding
   EXPECT_NEAR(t[3 * 8 + 3], (110 - 103.53f) / 57.375f, 1e-5);  // B plane pixel
   EXPECT_NEAR(t[128 + 3 * 8 + 3], (130 - 123.675f) / 58.395f, 1e-5);
+}
+
+// The straightforward preprocessing: every float padding first, then each pixel, channel by
+// channel. The reference for the one that pads only around the image.
+void naive_preprocess(const cv::Mat& bgr, int target_w, int target_h, const Normalization& norm,
+                      float* out) {
+  const Letterbox lb = compute_letterbox(bgr.cols, bgr.rows, target_w, target_h);
+  cv::Mat resized;
+  cv::resize(bgr, resized, cv::Size(lb.resized_w, lb.resized_h), 0, 0, cv::INTER_LINEAR);
+  const std::size_t plane = static_cast<std::size_t>(target_w) * target_h;
+  for (int c = 0; c < 3; ++c) {
+    const float k = 1.0f / norm.std[c], b = -norm.mean[c] / norm.std[c];
+    for (std::size_t i = 0; i < plane; ++i) out[c * plane + i] = norm.pad_value * k + b;
+    const int source = norm.rgb ? 2 - c : c;
+    for (int y = 0; y < lb.resized_h && y + lb.top < target_h; ++y) {
+      for (int x = 0; x < lb.resized_w && x + lb.left < target_w; ++x) {
+        const float v = resized.at<cv::Vec3b>(y, x)[source];
+        out[c * plane + static_cast<std::size_t>(y + lb.top) * target_w + x + lb.left] = v * k + b;
+      }
+    }
+  }
+}
+
+TEST(Preprocess, EveryFloatOfAReusedTensorIsWrittenAsTheNaiveWayWrites) {
+  const Normalization yolo{};
+  const Normalization nanodet{false, {103.53f, 116.28f, 123.675f}, {57.375f, 57.12f, 58.395f}, 0};
+  cv::RNG rng(7);
+  // One tensor for every image, as the pipeline reuses it: stale values must never show.
+  std::vector<float> reused(3 * 64 * 48, std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> want(reused.size());
+  for (int i = 0; i < 40; ++i) {
+    const int w = rng.uniform(1, 200), h = rng.uniform(1, 200);
+    cv::Mat image(h, w, CV_8UC3);
+    rng.fill(image, cv::RNG::UNIFORM, 0, 256);
+    const Normalization& norm = i % 2 == 0 ? yolo : nanodet;
+    preprocess(image, 64, 48, norm, reused.data());
+    naive_preprocess(image, 64, 48, norm, want.data());
+    for (std::size_t j = 0; j < want.size(); ++j) {
+      ASSERT_EQ(reused[j], want[j]) << w << "x" << h << " at " << j;
+    }
+  }
 }
 
 }  // namespace
