@@ -11,6 +11,8 @@ limit raised so that they never answer 429). Every round measures, in this order
   latency  POST /api/v1/detect/image?wait=true (annotate=false), one at a time: the median,
            over the raw median (target <= 1.10x);
   clients  the same with 8 concurrent clients: images/s over the best raw images/s (>= 0.9x);
+  large    the same photo at 4032x3024 (a 12-megapixel phone photo), one at a time: the median,
+           over the raw median (no target: what a big JPEG costs, decoded reduced or not);
   ds       POST /v1/vision/detection (DeepStack) with a 320x320 JPEG, each request another file
            (a JPEG comment with its number: the duplicate-frame cache answers none): p50 / p99
            (<= 40 ms);
@@ -121,7 +123,8 @@ def vm_status(pid: int) -> dict:
 class Api:
     """The signed-up user's requests against one serve."""
 
-    def __init__(self, server: bl.Objectvision, photo: bytes, frame: bytes, annotate: bool):
+    def __init__(self, server: bl.Objectvision, photo: bytes, frame: bytes, annotate: bool,
+                 large: bytes | None = None):
         self.port = server.port
         self.token = server.signup_and_login()
         self.auth = {"Authorization": f"Bearer {self.token}"}
@@ -135,6 +138,9 @@ class Api:
         self.upload, ctype = bl.multipart({"annotate": "true" if annotate else "false"},
                                           {"image": ("dog.jpg", photo)})
         self.upload_headers = dict(self.auth, **{"Content-Type": ctype})
+        self.large, ltype = bl.multipart({"annotate": "true" if annotate else "false"},
+                                         {"image": ("large.jpg", large or photo)})
+        self.large_headers = dict(self.auth, **{"Content-Type": ltype})
         self.frame, self.api_key = frame, json.loads(key)["api_key"]
         self.frames_sent = 0
 
@@ -142,6 +148,11 @@ class Api:
         """200 with the finished job; 202 when the wait timed out."""
         return client.request("POST", "/api/v1/detect/image?wait=true", self.upload,
                               self.upload_headers)
+
+    def detect_large(self, client: bl.Client) -> int:
+        status, _ = client.request("POST", "/api/v1/detect/image?wait=true", self.large,
+                                   self.large_headers)
+        return status
 
     def deepstack(self, client: bl.Client) -> int:
         """0 when it answered 200 with success true; else the status."""
@@ -224,6 +235,14 @@ def one_round(args, api: Api, model: str, threads: int, settings: dict) -> dict:
         if status != 200:
             failures[f"detect {status}"] += 1
     r["api_ms"] = statistics.median(latencies)
+    large = []
+    for _ in range(max(3, args.latency_requests // 2)):
+        t = time.perf_counter()
+        status = api.detect_large(c)
+        large.append((time.perf_counter() - t) * 1000)
+        if status != 200:
+            failures[f"detect (12 MP) {status}"] += 1
+    r["large_ms"] = statistics.median(large)
 
     load = Load(api, args.clients, failures)
     time.sleep(args.seconds)
@@ -282,10 +301,15 @@ def run(args, work: str):
         photo = f.read()
     with open(frame_path, "rb") as f:
         frame = f.read()
+    large_path = os.path.join(work, "large.jpg")
+    subprocess.run([bl.bench_tool("bench_resize_jpeg"), args.photo, large_path, "4032", "3024"],
+                   check=True)
+    with open(large_path, "rb") as f:
+        large = f.read()
 
     server = bl.Objectvision("ov_embedded", work, settings)
     try:
-        api = Api(server, photo, frame, args.annotate)
+        api = Api(server, photo, frame, args.annotate, large)
         c = bl.Client(api.port)
         for _ in range(3):  # warm-up
             status, body = api.detect_wait(c)
@@ -335,6 +359,7 @@ def report(args, context, threads, rounds, rss, load_end):
         ["raw best throughput (" + rounds[-1]["raw_layout"] + ")", col("raw_ips").fmt(1, " img/s")],
         ["detect?wait=true, median latency", col("api_ms").fmt(1, " ms")],
         [f"detect?wait=true, {args.clients} clients", col("api_ips").fmt(1, " img/s")],
+        ["detect?wait=true, the photo at 4032×3024, median", col("large_ms").fmt(1, " ms")],
         ["DeepStack 320×320, p50", col("ds_p50").fmt(1, " ms")],
         ["Argon2 verify alone", col("argon2_ms").fmt(1, " ms")],
         [f"{args.waiting} waiting: /health p50 (wrk -c1, 5 s: "
@@ -347,6 +372,8 @@ def report(args, context, threads, rounds, rss, load_end):
          "≤ 1.10×", bl.verdict(ratio("api_ms", "raw_ms").median, 1.10, False)],
         [f"{args.clients}-client throughput / best raw", ratio("api_ips", "raw_ips").fmt(3, "×"),
          "≥ 0.9×", bl.verdict(ratio("api_ips", "raw_ips").median, 0.9, True)],
+        ["12 MP wait=true latency / raw Session::Run", ratio("large_ms", "raw_ms").fmt(3, "×"),
+         "—", "—"],
         [f"DeepStack 320×320 p99 ({args.deepstack_requests} requests)",
          col("ds_p99").fmt(1, " ms"), "≤ 40 ms", bl.verdict(col("ds_p99").median, 40, False)],
         [f"/health p99 with {args.waiting} detections waiting",

@@ -114,7 +114,8 @@ struct Config {
   std::vector<Cidr> trusted_proxy_networks;  // the same, parsed
 
   // Detection jobs.
-  int worker_concurrency = 0;  // jobs at a time per worker process; 0 (as read): the cores
+  int worker_concurrency = 0;  // jobs at a time per worker process; 0 (as read): the
+                               // inference cores (INFERENCE_THREADS, else the machine's)
   int serve_workers = -1;      // in-process workers of `serve`; -1: worker_concurrency when
                                // embedded, 0 when scaled (API nodes only)
   double job_visibility_timeout_s = 60;

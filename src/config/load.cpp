@@ -359,9 +359,6 @@ Result<Config> load(const Vars& vars) {
   r.integer("UPLOAD_GRACE_SECONDS", c.upload_grace_s, 0, 3600);
   r.str("TRUSTED_PROXIES", c.trusted_proxies);
   r.integer("WORKER_CONCURRENCY", c.worker_concurrency, 0, 256);
-  if (c.worker_concurrency == 0) {
-    c.worker_concurrency = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  }
   r.integer("SERVE_WORKERS", c.serve_workers, 0, 256);
   r.number("JOB_VISIBILITY_TIMEOUT_SECONDS", c.job_visibility_timeout_s, 0.5, 86400);
   r.integer("JOB_MAX_ATTEMPTS", c.job_max_attempts, 1, 100);
@@ -390,6 +387,14 @@ Result<Config> load(const Vars& vars) {
   c.max_image_pixels = static_cast<std::int64_t>(pixels);
   r.integer("MAX_TILES", c.max_tiles, 1, 10'000);
   r.integer("INFERENCE_THREADS", c.inference_threads, 0, 256);
+  // A job worker per core that inference may use: INFERENCE_THREADS (a container's CPU limit)
+  // when it is set, else the machine's cores.
+  if (c.worker_concurrency == 0) {
+    c.worker_concurrency =
+        c.inference_threads > 0
+            ? c.inference_threads
+            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
   std::string adaptive = c.inference_adaptive_threads ? "true" : "false";
   r.choice("INFERENCE_ADAPTIVE_THREADS", adaptive, {"true", "false"});
   c.inference_adaptive_threads = adaptive == "true";

@@ -34,6 +34,9 @@ TEST(Config, DefaultsAreTheEmbeddedShape) {
   ASSERT_TRUE(set.ok());
   EXPECT_EQ(set->worker_concurrency, 3);
   EXPECT_FALSE(set->inference_adaptive_threads);
+  auto limited = load_from({{"INFERENCE_THREADS", "2"}});  // a container's CPU limit
+  ASSERT_TRUE(limited.ok());
+  EXPECT_EQ(limited->worker_concurrency, 2);
 }
 
 TEST(Config, InvalidValuesNameTheVariable) {
