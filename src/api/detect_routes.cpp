@@ -1,6 +1,8 @@
 // POST /api/v1/detect/image and /api/v1/detect/batch: store, queue, answer 202 (or wait).
 #include <boost/json.hpp>
 
+#include <chrono>
+
 #include "api/detection_routes.hpp"
 #include "api/job_json.hpp"
 #include "api/job_waiter.hpp"
@@ -42,13 +44,16 @@ bool waits(const Context& ctx, const config::Config& config) {
 // A request that waits for its one image, in a process whose own workers run the job: the
 // detection starts now on an idle early lane, beside the storing of the upload and the commit
 // of the job (the worker takes its result). Nothing starts when no lane is idle.
-void start_early(DetectionServices& ds, const Upload& up, jobs::NewJob& request) {
+void start_early(DetectionServices& ds, const config::Config& config, const Upload& up,
+                 jobs::NewJob& request) {
   if (ds.early == nullptr || up.images.size() != 1) return;
   request.id = new_uuid();
   const auto& image = up.images.front();
   auto bytes = std::make_shared<const std::string>(image.data);
-  (void)ds.early->start(request.id, 0, std::move(bytes),
-                        jobs::image_options(up.params, image.content_type));
+  auto options = jobs::image_options(up.params, image.content_type);
+  // The job's own time limit, counted from now: its worker waits for this run at most so long.
+  options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config.job_timeout_s);
+  (void)ds.early->start(request.id, 0, std::move(bytes), std::move(options));
 }
 
 Response submit(Services& s, DetectionServices& ds, Context& ctx, UploadKind kind) {
@@ -56,7 +61,7 @@ Response submit(Services& s, DetectionServices& ds, Context& ctx, UploadKind kin
   Upload up = parse_upload(ctx.request, kind, config, ds.engine);
   const bool wait = waits(ctx, config);
   jobs::NewJob request;
-  if (wait) start_early(ds, up, request);
+  if (wait) start_early(ds, config, up, request);
   request.user_id = ctx.principal->user.id;
   request.name = up.name;
   request.params = up.params;
