@@ -64,9 +64,10 @@ Loaded load_model(bool adaptive) {
 }
 
 TEST(AdaptiveThreads, OverlappingRunsTakeACoreEachAndAnswerAsARunAlone) {
-  auto [runtime, model] = load_model(true);
-  ASSERT_TRUE(model);
-  CoreBudget& cores = runtime->cores();
+  const Loaded loaded = load_model(true);
+  ASSERT_TRUE(loaded.model);
+  const Model* model = loaded.model.get();
+  CoreBudget& cores = loaded.runtime->cores();
   const auto input = input_of(*model);
 
   const auto before = cores.stats();
@@ -97,12 +98,12 @@ TEST(AdaptiveThreads, OverlappingRunsTakeACoreEachAndAnswerAsARunAlone) {
 }
 
 TEST(AdaptiveThreads, OffEveryRunUsesTheOneSessionAndNoBudget) {
-  auto [runtime, model] = load_model(false);
-  ASSERT_TRUE(model);
-  const auto before = runtime->cores().stats();
-  auto out = model->infer(input_of(*model));
+  const Loaded loaded = load_model(false);
+  ASSERT_TRUE(loaded.model);
+  const auto before = loaded.runtime->cores().stats();
+  auto out = loaded.model->infer(input_of(*loaded.model));
   ASSERT_TRUE(out.ok()) << out.error().message;
-  const auto after = runtime->cores().stats();
+  const auto after = loaded.runtime->cores().stats();
   EXPECT_EQ(after.whole + after.single, before.whole + before.single) << "no lease taken";
 }
 
