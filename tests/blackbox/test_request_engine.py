@@ -404,9 +404,10 @@ def test_overlapping_detections_share_the_cores_and_find_what_one_alone_finds(la
     server = launch.server(INFERENCE_THREADS="2", WORKER_CONCURRENCY="2", SERVE_WORKERS="2",
                            MAX_JOBS_IN_FLIGHT_PER_USER="100")
     account = api.new_account(server, "cores")
-    one = metric_total(server, "objectvision_inference_runs_total", cores="one")
+    # (Alone, it takes both cores, unless the lanes' warm-up after the start still holds one:
+    # the unit tests check that rule; here the reference is only its objects.)
     alone = objects_of(detect.detect(server, account, "horses.jpg"))
-    assert metric_total(server, "objectvision_inference_runs_total", cores="all") >= 1
+    one = metric_total(server, "objectvision_inference_runs_total", cores="one")
     # Submitted back to back, each far quicker than a detection: the two workers overlap.
     ids = [detect.submit(server, account, "horses.jpg") for _ in range(6)]
     for job_id in ids:
