@@ -150,17 +150,19 @@ unit_sanitize() {
 
 build_tsan() {
   cmake --preset tsan
-  cmake --build --preset tsan # the targets: unit_queue, unit_events, unit_inference
+  cmake --build --preset tsan # the targets: unit_queue, unit_events, unit_inference, unit_worker
 }
 
-# The queue, event bus and batcher tests under ThreadSanitizer; any report fails its binary.
+# The queue, event bus, batcher, core budget and early-run tests under ThreadSanitizer; any report
+# fails its binary.
 unit_tsan() {
   local dir=build-tsan/tests/unit bad=0 opts
   opts=(halt_on_error=1 second_deadlock_stack=1 "suppressions=$PWD/tests/sanitizers/tsan.supp")
   export TSAN_OPTIONS="${opts[*]}"
   tsan_run "$dir/unit_queue" || bad=1
   tsan_run "$dir/unit_events" || bad=1
-  tsan_run "$dir/unit_inference" --gtest_filter='Batcher.*:*ConcurrentCallers*:ModelManagement.Unloading*:ModelManagement.Reload*' || bad=1
+  tsan_run "$dir/unit_inference" --gtest_filter='Batcher.*:*ConcurrentCallers*:ModelManagement.Unloading*:ModelManagement.Reload*:CoreBudget.*:AdaptiveThreads.*' || bad=1
+  tsan_run "$dir/unit_worker" || bad=1
   return "$bad"
 }
 
