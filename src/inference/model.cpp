@@ -35,15 +35,9 @@ Result<std::unique_ptr<Model>> Model::load(std::shared_ptr<Runtime> runtime,
     }
   }
   const bool adaptive = settings.adaptive_threads && runtime->cores().total() > 1;
-  std::shared_ptr<SharedWeights> weights;
-  if (adaptive) {
-    auto created = SharedWeights::create();
-    if (!created) return fail(created.error());
-    weights = std::move(created.value());
-  }
-  auto session = Session::open(
-      runtime, entry.path,
-      SessionOptions{settings.intra_threads, settings.allow_spinning, settings.nice, weights});
+  auto session =
+      Session::open(runtime, entry.path,
+                    SessionOptions{settings.intra_threads, settings.allow_spinning, settings.nice});
   if (!session) return fail(session.error());
   auto spec = inspect_model(**session, config);
   if (!spec) return fail(spec.error());
@@ -51,7 +45,7 @@ Result<std::unique_ptr<Model>> Model::load(std::shared_ptr<Runtime> runtime,
   std::unique_ptr<Model> model(new Model());
   if (adaptive) {
     auto narrow = Session::open(runtime, entry.path,
-                                SessionOptions{1, settings.allow_spinning, settings.nice, weights});
+                                SessionOptions{1, settings.allow_spinning, settings.nice});
     if (!narrow) return fail(narrow.error());
     model->narrow_ = std::move(narrow.value());
   }

@@ -44,26 +44,8 @@ Result<std::shared_ptr<Runtime>> Runtime::create(int cores) {
   }
 }
 
-struct SharedWeights::Impl {
-  Ort::PrepackedWeightsContainer container;
-};
-
-SharedWeights::SharedWeights() = default;
-SharedWeights::~SharedWeights() = default;
-
-Result<std::shared_ptr<SharedWeights>> SharedWeights::create() {
-  try {
-    std::shared_ptr<SharedWeights> weights(new SharedWeights());
-    weights->impl_ = std::make_unique<Impl>();
-    return weights;
-  } catch (const Ort::Exception& e) {
-    return Error{Errc::unavailable, fmt::format("ONNX Runtime: {}", e.what())};
-  }
-}
-
 struct Session::Impl {
   std::shared_ptr<Runtime> runtime;
-  std::shared_ptr<SharedWeights> shared_weights;  // outlives the session
   Ort::Session session{nullptr};
   std::vector<IoInfo> inputs, outputs;
   std::vector<const char*> input_names, output_names;
@@ -166,13 +148,7 @@ Result<std::unique_ptr<Session>> Session::open(std::shared_ptr<Runtime> runtime,
     so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
     so.AddConfigEntry("session.intra_op.allow_spinning", options.allow_spinning ? "1" : "0");
     so.AddConfigEntry("session.use_env_allocators", "1");
-    if (options.shared_weights) {
-      impl->shared_weights = options.shared_weights;
-      impl->session = Ort::Session(impl->runtime->impl().env, path.c_str(), so,
-                                   impl->shared_weights->impl().container);
-    } else {
-      impl->session = Ort::Session(impl->runtime->impl().env, path.c_str(), so);
-    }
+    impl->session = Ort::Session(impl->runtime->impl().env, path.c_str(), so);
     Ort::AllocatorWithDefaultOptions allocator;
     for (std::size_t i = 0; i < impl->session.GetInputCount(); ++i) {
       auto name = impl->session.GetInputNameAllocated(i, allocator);

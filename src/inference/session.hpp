@@ -25,25 +25,10 @@ struct IoInfo {
   std::string type;  // element type, for messages
 };
 
-// Pre-packed weights kept once for the sessions of one model that share it (ONNX Runtime's
-// PrepackedWeightsContainer): a model's second session costs less memory.
-class SharedWeights {
- public:
-  static Result<std::shared_ptr<SharedWeights>> create();
-  ~SharedWeights();
-  struct Impl;
-  Impl& impl() const { return *impl_; }
-
- private:
-  SharedWeights();
-  std::unique_ptr<Impl> impl_;
-};
-
 struct SessionOptions {
   int intra_threads = 0;  // 0 = number of cores
   bool allow_spinning = false;
   int nice = 0;  // the intra-op threads' nice value above their creator's (0: the same)
-  std::shared_ptr<SharedWeights> shared_weights;  // null: the session's own
 };
 
 class Runtime {
