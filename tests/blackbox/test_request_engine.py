@@ -406,10 +406,26 @@ def test_overlapping_detections_share_the_cores_and_find_what_one_alone_finds(la
     account = api.new_account(server, "cores")
     # (Alone, it takes both cores, unless the lanes' warm-up after the start still holds one:
     # the unit tests check that rule; here the reference is only its objects.)
-    alone = objects_of(detect.detect(server, account, "horses.jpg"))
+    # Tiled, each job is nine model runs (eight 256x256 tiles and the whole photo): long
+    # enough that the two workers' jobs overlap even where an upload is slow (a sanitizer
+    # build on a loaded machine stores one in about the time the model takes).
+    tiled = {"tile": "256x256", "tile_overlap": "0"}
+    alone = objects_of(detect.detect(server, account, "horses.jpg", **tiled))
     one = metric_total(server, "objectvision_inference_runs_total", cores="one")
-    # Submitted back to back, each far quicker than a detection: the two workers overlap.
-    ids = [detect.submit(server, account, "horses.jpg") for _ in range(6)]
+    # Uploaded all at once, from as many clients.
+    ids: list = [None] * 6
+    start = threading.Barrier(len(ids))
+
+    def submit(i: int):
+        start.wait(timeout=30)
+        ids[i] = detect.submit(server, account, "horses.jpg", **tiled)
+
+    clients = [threading.Thread(target=submit, args=(i,)) for i in range(len(ids))]
+    for c in clients:
+        c.start()
+    for c in clients:
+        c.join(timeout=120)
+    assert all(ids), f"every upload accepted: {ids}"
     for job_id in ids:
         job = detect.completed(server, account, job_id)
         assert_same_objects(objects_of(job), alone)
