@@ -54,15 +54,13 @@ Lifecycle::Lifecycle(storage::Database& db, queue::JobQueue& queue, files::FileS
 void Lifecycle::publish(JobEventKind kind, const Job& job, JobStatus status, int done,
                         std::optional<std::string> image_id, std::optional<std::string> error) {
   count_event(kind, job);
+  // What follows a job's end (its mail) comes after the event: a client waiting for the job
+  // has its answer without waiting for the mail to be written.
+  std::optional<Job> ended;
   if ((kind == JobEventKind::completed || kind == JobEventKind::failed) && settings_.on_finished) {
-    Job ended = job;
-    ended.status = status;
-    ended.error = error;
-    try {
-      settings_.on_finished(ended);
-    } catch (const std::exception& ex) {
-      spdlog::warn("job {}: after its end: {}", job.id, ex.what());
-    }
+    ended = job;
+    ended->status = status;
+    ended->error = error;
   }
   JobEvent e;
   e.kind = kind;
@@ -75,6 +73,13 @@ void Lifecycle::publish(JobEventKind kind, const Job& job, JobStatus status, int
   e.error = std::move(error);
   if (observer_) observer_(e);
   bus_.publish(events::Event{job.user_id, std::move(e)});
+  if (ended) {
+    try {
+      settings_.on_finished(*ended);
+    } catch (const std::exception& ex) {
+      spdlog::warn("job {}: after its end: {}", job.id, ex.what());
+    }
+  }
 }
 
 // Files first (fsynced: a record never points at a file a crash took away), then the job, its

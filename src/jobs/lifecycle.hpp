@@ -50,7 +50,7 @@ struct Settings {
   bool outbox = false;                 // scaled: queue entries go through the outbox
   std::function<void()> wake_workers;  // an in-process worker pool to wake after a submit
   // Called once a job has ended completed or failed, in the process that ended it, with the
-  // job as it ended (status, error): the job-finished mail.
+  // job as it ended (status, error), after its event is published: the job-finished mail.
   std::function<void(const Job&)> on_finished;
   // reconcile(): a job updated more recently than `quiet` may be between two steps
   // (committed, not enqueued yet; claimed, not started yet) and is left alone; an outbox row

@@ -2,7 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,6 +41,49 @@ Errc classify(int extended_code) {
   }
 }
 
+// The write lock's hand-over between this process's connections. SQLite's own busy handler
+// sleeps 1, 2, 5, 10, 15... ms between tries, however soon the holder lets go: two job workers
+// and a request that write at nearly the same moment lost milliseconds each. Here a connection
+// that may have let the lock go says so (released()), and one waiting for it tries again at
+// once. Other processes on the same file (a CLI command) are still seen: a waiter also tries
+// again after a short time.
+class WriteGate {
+ public:
+  // Read before each attempt at the lock: a release after it is never missed.
+  std::uint64_t releases() const { return releases_.load(); }
+
+  void released() {
+    releases_.fetch_add(1);
+    if (waiting_.load() > 0) {
+      std::lock_guard lock(mu_);
+      changed_.notify_all();
+    }
+  }
+
+  // Until a release after `seen`, or `at_most`.
+  void wait(std::uint64_t seen, std::chrono::milliseconds at_most) {
+    waits_.fetch_add(1, std::memory_order_relaxed);
+    std::unique_lock lock(mu_);
+    waiting_.fetch_add(1);
+    changed_.wait_for(lock, at_most, [&] { return releases_.load() != seen; });
+    waiting_.fetch_sub(1);
+  }
+
+  std::uint64_t waits() const { return waits_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> releases_{0};
+  std::atomic<std::uint64_t> waits_{0};
+  std::atomic<int> waiting_{0};
+  std::mutex mu_;
+  std::condition_variable changed_;
+};
+
+WriteGate& write_gate() {
+  static auto* gate = new WriteGate;  // never destroyed: connections may outlive statics
+  return *gate;
+}
+
 class SqliteConnection final : public sql::Connection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
@@ -55,7 +104,14 @@ class SqliteConnection final : public sql::Connection {
     }
     sql::QueryResult result;
     int rc = SQLITE_OK;
+    const bool in_transaction = sqlite3_get_autocommit(db_) == 0;
+    seen_ = write_gate().releases();
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) result.rows.push_back(read_row(s));
+    // The write lock is let go at the end of a writing statement outside a transaction, and
+    // at the end of a transaction (COMMIT and ROLLBACK count as read-only statements).
+    if (sqlite3_get_autocommit(db_) != 0 && (in_transaction || sqlite3_stmt_readonly(s) == 0)) {
+      write_gate().released();
+    }
     if (rc != SQLITE_DONE) {
       Error error = failure("query");
       sqlite3_reset(s);
@@ -70,9 +126,10 @@ class SqliteConnection final : public sql::Connection {
 
   Result<void> run_script(std::string_view sql) override {
     std::string text(sql);
-    if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-      return failure("script");
-    }
+    seen_ = write_gate().releases();
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
+    if (sqlite3_get_autocommit(db_) != 0) write_gate().released();
+    if (rc != SQLITE_OK) return failure("script");
     return {};
   }
 
@@ -83,12 +140,28 @@ class SqliteConnection final : public sql::Connection {
 
   Result<void> configure(int busy_timeout_ms) {
     sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, busy_timeout_ms);
+    busy_timeout_ = std::chrono::milliseconds(std::max(0, busy_timeout_ms));
+    sqlite3_busy_handler(db_, &SqliteConnection::on_busy, this);
     return run_script(
         "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
   }
 
  private:
+  // SQLite asks whether to try again for the lock (`tries` so far for this attempt): after the
+  // next release by this process, or a short wait, until the busy timeout has passed.
+  static int on_busy(void* self, int tries) {
+    auto& c = *static_cast<SqliteConnection*>(self);
+    const auto now = std::chrono::steady_clock::now();
+    if (tries == 0) c.busy_since_ = now;
+    const auto left = c.busy_timeout_ -
+                      std::chrono::duration_cast<std::chrono::milliseconds>(now - c.busy_since_);
+    if (left.count() <= 0) return 0;
+    const std::chrono::milliseconds pause(std::min(1 + tries, 10));
+    write_gate().wait(c.seen_, std::min(pause, left));
+    c.seen_ = write_gate().releases();
+    return 1;
+  }
+
   Error failure(std::string_view what) const {
     int code = sqlite3_extended_errcode(db_);
     return Error{classify(code), fmt::format("sqlite {}: {}", what, sqlite3_errmsg(db_))};
@@ -195,10 +268,17 @@ class SqliteConnection final : public sql::Connection {
   }
 
   sqlite3* db_;
+  std::chrono::milliseconds busy_timeout_{0};
+  std::chrono::steady_clock::time_point busy_since_;
+  std::uint64_t seen_ = 0;  // the gate's releases before this connection's latest attempt
   std::unordered_map<std::string, Prepared, TextHash, std::equal_to<>> statements_;
 };
 
 }  // namespace
+
+std::uint64_t busy_waits() {
+  return write_gate().waits();
+}
 
 Result<std::unique_ptr<sql::Connection>> open_connection(const std::string& path,
                                                          int busy_timeout_ms) {
