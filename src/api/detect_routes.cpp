@@ -65,6 +65,7 @@ Response submit(Services& s, DetectionServices& ds, Context& ctx, UploadKind kin
   request.user_id = ctx.principal->user.id;
   request.name = up.name;
   request.params = up.params;
+  request.params.notify = !wait;  // a waiting client has its answer: no job-finished mail
   for (const auto& img : up.images) {
     request.images.push_back(
         jobs::NewImage{img.filename, img.content_type, img.extension, img.data});

@@ -19,6 +19,7 @@
 #include "files/s3_store.hpp"
 #include "inference/engine.hpp"
 #include "jobs/lifecycle.hpp"
+#include "jobs/params.hpp"
 #include "mail/mailer.hpp"
 #include "mail/sender.hpp"
 #include "mail/transport.hpp"
@@ -55,8 +56,10 @@ inference::EngineSettings engine_settings(const config::Config& c) {
 
 namespace {
 
-// The job-finished mail, when the user wants it: counts per class from the job's objects.
+// The job-finished mail, when the user wants it and the job's client did not wait for its
+// answer: counts per class from the job's objects.
 void mail_job_finished(Runtime& rt, const Job& job) {
+  if (auto params = jobs::params_from_json(job.params_json); params && !params->notify) return;
   auto user = rt.db->users().find_by_id(job.user_id);
   if (!user) return;
   const auto settings = rt.db->users().settings(job.user_id);

@@ -24,6 +24,7 @@ std::string to_json(const JobParams& p) {
     o["tile"] = json::object{
         {"width", p.tile_width}, {"height", p.tile_height}, {"overlap", p.tile_overlap}};
   }
+  if (!p.notify) o["notify"] = false;  // absent: true (jobs stored before it existed too)
   return json::serialize(o);
 }
 
@@ -46,6 +47,7 @@ Result<JobParams> params_from_json(const std::string& text) {
       p.max_detections = static_cast<int>(x->to_number<std::int64_t>());
     if (auto* x = o.if_contains("model")) p.model = std::string(x->as_string());
     if (auto* x = o.if_contains("annotate")) p.annotate = x->as_bool();
+    if (auto* x = o.if_contains("notify")) p.notify = x->as_bool();
     if (auto* x = o.if_contains("tile")) {
       const auto& t = x->as_object();
       p.tile_width = static_cast<int>(t.at("width").to_number<std::int64_t>());

@@ -24,6 +24,9 @@ struct JobParams {
   bool annotate = true;
   int tile_width = 0, tile_height = 0;
   double tile_overlap = 0.2;
+  // The job-finished mail (when the user's `notifications` setting is on). Off for a job whose
+  // client waited for it (`?wait=true`): the answer went to the client.
+  bool notify = true;
 };
 
 struct ParamProblem {

@@ -1,4 +1,5 @@
-"""Email: welcome, job finished (counts per class, a link; only with notifications on),
+"""Email: welcome, job finished (counts per class, a link; only with notifications on, and not
+for a job whose client waited for its answer),
 password changed and API key created, through the three transports: .eml files in the outbox
 (the embedded default), a real SMTP server on loopback (aiosmtpd, from tests/servers.sh) and
 a local HTTP endpoint standing in for Brevo's API. Names are HTML-escaped in the HTML part and
@@ -148,6 +149,26 @@ def test_no_job_mail_for_a_user_who_turned_notifications_off(clusters, smtp_sett
                       if second["job_id"] in parts(m)[0]], "the mail of the second job")
     job_mails = [m for m in smtp_messages(account.email) if "job" in m["Subject"].lower()]
     assert len(job_mails) == 1, [m["Subject"] for m in job_mails]
+
+
+def test_no_job_mail_for_a_job_whose_client_waited_for_it(clusters, smtp_settings):
+    """`?wait=true` answers with the finished job: a mail saying it finished would only repeat
+    it (a camera posting a frame a second would get one a second). A job the client did not
+    wait for is mailed as always."""
+    server = clusters(nodes=1, workers=1, **smtp_settings).api
+    account = api.new_account(server, "waiter")
+    r = detect.upload(server, account, "eagle.jpg", wait=True)
+    assert r.status_code == 200, f"{r.status_code} {r.text}"
+    waited = r.json()
+    assert waited["status"] == "completed", waited
+    assert waited["params"].get("notify") is False, waited["params"]
+    second = detect.detect(server, account, "dog.jpg")
+    assert "notify" not in second["params"], second["params"]
+    wait_for(lambda: [m for m in smtp_messages(account.email)
+                      if second["job_id"] in parts(m)[0]], "the mail of the queued job")
+    job_mails = [m for m in smtp_messages(account.email) if "job" in m["Subject"].lower()]
+    assert len(job_mails) == 1, [m["Subject"] for m in job_mails]
+    assert waited["job_id"] not in parts(job_mails[0])[0]
 
 
 class FakeBrevo:
