@@ -14,6 +14,25 @@
 
 extern char** environ;
 
+namespace {
+
+// CLI11 answers `--help` before it checks the words before it: `objectvision srve --help`
+// printed the general help and exited 0. The leading words must name commands, each inside
+// the one before, as long as that one has commands of its own.
+void refuse_unknown_commands(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* current = &app;
+  for (int i = 1; i < argc && argv[i][0] != '-'; ++i) {
+    if (current->get_subcommands([](const CLI::App*) { return true; }).empty()) return;
+    try {
+      current = current->get_subcommand(argv[i]);
+    } catch (const CLI::OptionNotFound&) {
+      throw CLI::ExtrasError({argv[i]});
+    }
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace ov;
   // glibc gives threads up to 8 malloc arenas per core, each reserving 64 MiB of address
@@ -121,6 +140,7 @@ int main(int argc, char** argv) {
   inference::add_cli_commands(app, engine);
 
   try {
+    refuse_unknown_commands(app, argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
