@@ -384,15 +384,23 @@ def test_a_waiting_request_detects_while_its_job_is_stored_with_the_queued_jobs_
     server = launch.server()
     account = api.new_account(server, "early")
     taken = metric_total(server, "objectvision_early_runs_total", outcome="taken")
-    r = detect.upload(server, account, "eagle.jpg", wait=True)
-    assert r.status_code == 200, f"{r.status_code} {r.text}"
-    early = r.json()
+
+    def taken_early():
+        # Right after the start the lanes may still be warming up (a run each): then no lane is
+        # idle, the request runs as a queued job, and the next one is tried.
+        r = detect.upload(server, account, "eagle.jpg", wait=True)
+        assert r.status_code == 200, f"{r.status_code} {r.text}"
+        now = metric_total(server, "objectvision_early_runs_total", outcome="taken")
+        assert now - taken <= 1, "one early run per waiting request at most"
+        return r.json() if now == taken + 1 else None
+
+    early = eventually(taken_early, timeout=60, what="a waiting request's early run taken")
+    taken += 1
     assert early["status"] == "completed", early
-    assert metric_total(server, "objectvision_early_runs_total", outcome="taken") == taken + 1
     # The job is what the worker recorded: polled, it says the same.
     assert objects_of(detect.get_job(server, account, early["job_id"])) == objects_of(early)
     queued = detect.detect(server, account, "eagle.jpg")  # no wait: the worker's own run
-    assert metric_total(server, "objectvision_early_runs_total", outcome="taken") == taken + 1
+    assert metric_total(server, "objectvision_early_runs_total", outcome="taken") == taken
     assert_same_objects(objects_of(early), objects_of(queued))
     assert "bird" in detect.counts(early["images"][0]), early
 
