@@ -302,13 +302,22 @@ asio::awaitable<std::optional<std::invoke_result_t<F&>>> Server::Impl::Session::
 }
 
 asio::awaitable<Response> Server::Impl::Session::wait_for(std::shared_ptr<Later> later) {
-  // The timer is shared with the wake-up, which may be posted just as the timeout fires.
+  // The wake-up only points at the timer: the timer lives and dies with this frame, on its I/O
+  // context, never in a resolving thread (an inference slot may resolve after the server has
+  // stopped and destroyed its contexts, and with them the timer's service).
   auto waker = std::make_shared<asio::steady_timer>(stream_.get_executor());
   waker->expires_after(later->timeout());
-  later->attach(
-      [waker, ex = stream_.get_executor()] { asio::post(ex, [waker] { waker->cancel(); }); });
+  later->attach([weak = std::weak_ptr<asio::steady_timer>(waker), ex = stream_.get_executor()] {
+    asio::post(ex, [weak] {
+      if (auto timer = weak.lock()) timer->cancel();
+    });
+  });
+  // Detached however this frame ends: resumed, or destroyed unresumed at shutdown.
+  struct Detach {
+    Later& later;
+    ~Detach() { later.detach(); }
+  } detach_on_exit{*later};
   co_await waker->async_wait(use_tuple);
-  later->detach();
   // An answer (or, at the timeout, a fallback) that reads the database is made on the
   // blocking pool; a saturated pool gets the plain fallback.
   auto make = later->take_maker();
