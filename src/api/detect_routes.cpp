@@ -50,7 +50,7 @@ void start_early(DetectionServices& ds, const config::Config& config, const Uplo
   request.id = new_uuid();
   const auto& image = up.images.front();
   auto bytes = std::make_shared<const std::string>(image.data);
-  auto options = jobs::image_options(up.params, image.content_type);
+  auto options = jobs::detect_options(up.params);
   // The job's own time limit, counted from now: its worker waits for this run at most so long.
   options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(config.job_timeout_s);
   (void)ds.early->start(request.id, 0, std::move(bytes), std::move(options));

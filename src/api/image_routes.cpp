@@ -8,6 +8,7 @@
 #include "core/ids.hpp"
 #include "files/file_store.hpp"
 #include "http/middleware.hpp"
+#include "jobs/lifecycle.hpp"
 #include "storage/database.hpp"
 #include "storage/jobs.hpp"
 
@@ -56,6 +57,43 @@ std::optional<ByteRange> parse_range(std::string_view h, std::size_t size, bool&
   return ByteRange{a, std::min(b, size - 1)};
 }
 
+// The file's bytes as the answer: ETag, If-None-Match, Range.
+Response answer(Context& ctx, const std::string& key, std::string bytes) {
+  std::string etag = "\"" + auth::sha256_hex(bytes).substr(0, 32) + "\"";
+  Response r;
+  r.headers.set("ETag", etag);
+  r.headers.set("Cache-Control", "private, max-age=3600");
+  r.headers.set("Accept-Ranges", "bytes");
+  if (auto inm = ctx.request.headers.get("If-None-Match");
+      inm && (inm->find(etag) != std::string_view::npos || *inm == "*")) {
+    r.status = 304;
+    return r;
+  }
+  r.headers.set("Content-Type", std::string(files::FileStore::content_type(key)));
+  if (auto range = ctx.request.headers.get("Range")) {
+    bool unsatisfiable = false;
+    auto br = parse_range(*range, bytes.size(), unsatisfiable);
+    if (unsatisfiable) {
+      Response e = http::error_response(416, "Range Not Satisfiable");
+      e.headers.set("Content-Range", "bytes */" + std::to_string(bytes.size()));
+      return e;
+    }
+    if (br) {
+      r.status = 206;
+      r.headers.set("Content-Range", "bytes " + std::to_string(br->first) + "-" +
+                                         std::to_string(br->last) + "/" +
+                                         std::to_string(bytes.size()));
+      // The range is cut out of the file in place: never a second copy of it.
+      r.body = std::move(bytes);
+      r.body.erase(br->last + 1);
+      r.body.erase(0, br->first);
+      return r;
+    }
+  }
+  r.body = std::move(bytes);
+  return r;
+}
+
 Response serve_image(Services& s, DetectionServices& ds, Context& ctx, bool annotated) {
   const std::string& id = ctx.params.at("image_id");
   if (!is_uuid(id))
@@ -77,7 +115,17 @@ Response serve_image(Services& s, DetectionServices& ds, Context& ctx, bool anno
       annotated ? img.annotated_path : std::optional(img.original_path);
   if (!key)
     throw ApiError(404, img.processed ? "No annotated image for this job" : "Not processed yet");
+  // The annotated image is drawn the first time it is asked for (Lifecycle::ensure_annotated).
+  auto draw = [&] {
+    auto drawn = ds.jobs.ensure_annotated(img);
+    if (!drawn) throw_api_error(drawn.error());
+    return std::move(drawn.value());
+  };
   if (s.config.s3_presign_seconds > 0) {
+    jobs::AnnotatedImage drawn;
+    if (annotated) drawn = draw();
+    // Drawn but not kept (the store is full): answered here, there is nothing to link to.
+    if (!drawn.stored) return answer(ctx, *key, std::move(*drawn.drawn));
     const std::chrono::seconds ttl(s.config.s3_presign_seconds);
     if (auto link = ds.files.link(*key, ttl)) {
       Response redirect;
@@ -88,46 +136,17 @@ Response serve_image(Services& s, DetectionServices& ds, Context& ctx, bool anno
     }
   }
   auto bytes = ds.files.read(*key);
+  if (!bytes && bytes.error().code == Errc::not_found && annotated) {
+    auto drawn = draw();
+    bytes = drawn.drawn ? Result<std::string>(std::move(*drawn.drawn)) : ds.files.read(*key);
+  }
   if (!bytes) {
     if (bytes.error().code == Errc::unavailable) {
       throw ApiError(503, "The file store cannot be reached; try again shortly");
     }
     throw ApiError(404, "Image not found");
   }
-
-  std::string etag = "\"" + auth::sha256_hex(*bytes).substr(0, 32) + "\"";
-  Response r;
-  r.headers.set("ETag", etag);
-  r.headers.set("Cache-Control", "private, max-age=3600");
-  r.headers.set("Accept-Ranges", "bytes");
-  if (auto inm = ctx.request.headers.get("If-None-Match");
-      inm && (inm->find(etag) != std::string_view::npos || *inm == "*")) {
-    r.status = 304;
-    return r;
-  }
-  r.headers.set("Content-Type", std::string(files::FileStore::content_type(*key)));
-  if (auto range = ctx.request.headers.get("Range")) {
-    bool unsatisfiable = false;
-    auto br = parse_range(*range, bytes->size(), unsatisfiable);
-    if (unsatisfiable) {
-      Response e = http::error_response(416, "Range Not Satisfiable");
-      e.headers.set("Content-Range", "bytes */" + std::to_string(bytes->size()));
-      return e;
-    }
-    if (br) {
-      r.status = 206;
-      r.headers.set("Content-Range", "bytes " + std::to_string(br->first) + "-" +
-                                         std::to_string(br->last) + "/" +
-                                         std::to_string(bytes->size()));
-      // The range is cut out of the file in place: never a second copy of it.
-      r.body = std::move(bytes.value());
-      r.body.erase(br->last + 1);
-      r.body.erase(0, br->first);
-      return r;
-    }
-  }
-  r.body = std::move(bytes.value());
-  return r;
+  return answer(ctx, *key, std::move(bytes.value()));
 }
 
 }  // namespace

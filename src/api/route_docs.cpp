@@ -107,7 +107,7 @@ std::string upload_body(bool batch) {
          R"("max_detections":{"type":"integer","minimum":1,"maximum":1000},)"
          R"("classes":{"type":"string","description":"Comma-separated class names the model knows; others are dropped"},)"
          R"("model":{"type":"string","description":"A loaded model (GET /api/v1/models); the default when absent"},)"
-         R"("annotate":{"type":"boolean","default":true,"description":"Draw the boxes into an annotated copy"},)"
+         R"("annotate":{"type":"boolean","default":true,"description":"Offer an annotated copy (annotated_url), drawn when first fetched"},)"
          R"("name":{"type":"string","maxLength":200},)"
          R"("tile":{"type":"string","pattern":"^[0-9]+x[0-9]+$","description":"Detect in tiles of WIDTHxHEIGHT (small objects in large images); at most MAX_TILES"},)"
          R"("tile_overlap":{"type":"number","minimum":0,"maximum":0.9,"default":0.2}}}}}})";
@@ -174,7 +174,9 @@ http::RouteDoc history() {
 
 http::RouteDoc image(bool annotated) {
   return doc(
-      annotated ? "The image with boxes, labels and scores drawn" : "The uploaded image",
+      annotated ? "The image with boxes, labels and scores drawn: drawn from the original and "
+                  "the recorded boxes the first time it is asked for, then kept"
+                : "The uploaded image",
       "detection", "",
       {R"("200":{"description":"The image; a Range request answers 206","content":{"image/*":{"schema":{"type":"string","format":"binary"}}}})",
        reply("304", "Not modified (If-None-Match)", ""),

@@ -63,6 +63,15 @@ Result<std::string> FileStore::read(const std::string& key) const {
   return bytes;
 }
 
+Result<bool> FileStore::exists(const std::string& key) const {
+  if (!valid_key(key)) return false;
+  obs::ScopedSpan span("storage.exists");
+  span->set("objectvision.file.key", key);
+  auto there = contains(key);
+  if (!there) span->fail(there.error().message);
+  return there;
+}
+
 Result<void> FileStore::remove(const std::string& key) {
   if (!valid_key(key)) return Error{Errc::invalid_argument, "bad file key"};
   return erase(key);

@@ -35,6 +35,8 @@ class FileStore {
   Result<void> write(const std::string& key, std::string_view data);
   // The whole file; Errc::not_found when missing.
   Result<std::string> read(const std::string& key) const;
+  // Whether the file is there (a stat, or an S3 HEAD): false for a key that is not valid.
+  Result<bool> exists(const std::string& key) const;
   // Removes one file; a file that is not there is fine (removed already).
   Result<void> remove(const std::string& key);
   // Removes every file of a detection (failures are logged: what is left is only space).
@@ -54,6 +56,7 @@ class FileStore {
   // Called with valid keys only.
   virtual Result<void> put(const std::string& key, std::string_view data) = 0;
   virtual Result<std::string> get(const std::string& key) const = 0;
+  virtual Result<bool> contains(const std::string& key) const = 0;
   virtual Result<void> erase(const std::string& key) = 0;
   virtual Result<void> erase_detection(std::string_view detection_id) = 0;
 };

@@ -1,6 +1,7 @@
 #include "files/local_store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -91,6 +92,14 @@ Result<std::string> LocalFileStore::get(const std::string& key) const {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+Result<bool> LocalFileStore::contains(const std::string& key) const {
+  const std::string p = root_ + "/" + key;
+  struct stat st {};
+  if (::stat(p.c_str(), &st) == 0) return S_ISREG(st.st_mode);
+  if (errno == ENOENT || errno == ENOTDIR) return false;
+  return io_error("cannot look for " + p, errno);
 }
 
 Result<void> LocalFileStore::erase(const std::string& key) {

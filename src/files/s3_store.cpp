@@ -24,6 +24,13 @@ Result<std::string> S3FileStore::get(const std::string& key) const {
   return client_.get(key);
 }
 
+Result<bool> S3FileStore::contains(const std::string& key) const {
+  auto info = client_.head(key);
+  if (info) return true;
+  if (info.error().code == Errc::not_found) return false;
+  return info.error();
+}
+
 Result<void> S3FileStore::erase(const std::string& key) {
   return client_.remove(key);
 }

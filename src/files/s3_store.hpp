@@ -20,6 +20,7 @@ class S3FileStore final : public FileStore {
  protected:
   Result<void> put(const std::string& key, std::string_view data) override;
   Result<std::string> get(const std::string& key) const override;
+  Result<bool> contains(const std::string& key) const override;
   Result<void> erase(const std::string& key) override;
   Result<void> erase_detection(std::string_view detection_id) override;
 

@@ -9,6 +9,8 @@
 
 #include "inference/draw.hpp"
 #include "inference/image_decode.hpp"
+#include "inference/image_probe.hpp"
+#include "inference/memory_budget.hpp"
 
 namespace ov::inference {
 namespace {
@@ -78,6 +80,13 @@ Result<std::vector<std::uint8_t>> encode_image(const cv::Mat& bgr, ImageFormat f
 Result<std::vector<std::uint8_t>> annotate_image(std::span<const std::uint8_t> encoded,
                                                  std::span<const DetectedObject> detections,
                                                  ImageFormat format, int quality) {
+  // The image was checked when it was uploaded; its memory is checked now (a request may draw
+  // it long after, with other work running).
+  auto header = probe_image(encoded);
+  if (!header) return header.error();
+  auto fits =
+      check_memory(header.value(), image_memory_bytes(header.value(), 0), available_memory_bytes());
+  if (!fits) return fits.error();
   auto image = decode_image(encoded, 0);
   if (!image) return image.error();
   draw_detections(image.value(), detections);

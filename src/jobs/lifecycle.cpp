@@ -197,20 +197,9 @@ Result<Recorded> Lifecycle::record_image(RunningJob& run, const JobImage& image,
   outcome.width = work.width;
   outcome.height = work.height;
   outcome.error = std::move(work.error);
-  if (!outcome.error && !work.annotated.empty()) {
-    std::string key =
+  if (!outcome.error && !work.annotated_extension.empty()) {
+    outcome.annotated_path =
         files::FileStore::key(run.job.id, image.id, "annotated", work.annotated_extension);
-    if (auto w = files_.write(key, work.annotated); w) {
-      outcome.annotated_path = key;
-    } else if (w.error().code == Errc::unavailable) {
-      return w.error();  // the object store is down: the job is tried again later
-    } else {
-      // The image fails visibly rather than completing without its annotated file.
-      spdlog::error("job {}: image {}: {}", run.job.id, image.id, w.error().message);
-      outcome.error = w.error().code == Errc::no_space
-                          ? "Not enough storage space for the annotated image"
-                          : "The annotated image could not be stored";
-    }
   }
   if (!outcome.error) outcome.objects = std::move(work.objects);
   auto saved = db_.jobs().save_image(outcome, run.fence);
@@ -228,10 +217,7 @@ Result<Recorded> Lifecycle::record_image(RunningJob& run, const JobImage& image,
     }
     case storage::Saved::duplicate:
       return Recorded::duplicate;
-    case storage::Saved::stale:
-      // Not this worker's job any more. Deleted meanwhile: the delete removed the files it knew
-      // of, this one was written after, and nothing must stay behind.
-      if (!db_.jobs().find(run.job.id)) files_.remove_detection(run.job.id);
+    case storage::Saved::stale:  // not this worker's job any more; it wrote no file
       return Recorded::stale;
   }
   return Recorded::stale;

@@ -88,8 +88,15 @@ struct ImageWork {
   std::optional<int> width, height;
   std::vector<FoundObject> objects;
   std::optional<std::string> error;  // the image failed (it is recorded processed, with this)
-  std::string annotated;             // encoded annotated image, or empty
-  std::string annotated_extension;   // jpg, png, webp
+  // The annotated image's file extension (jpg, png, webp) when the job asks for one, else
+  // empty. Only its place is recorded: it is drawn when first asked for (ensure_annotated).
+  std::string annotated_extension;
+};
+
+// What ensure_annotated found or made.
+struct AnnotatedImage {
+  std::optional<std::string> drawn;  // the bytes when it drew them; nullopt: stored already
+  bool stored = true;                // false: drawn but not kept (a full disk or store)
 };
 
 enum class Recorded {
@@ -116,8 +123,8 @@ class Lifecycle {
   // Worker side. nullopt: nothing to do (cancelled, finished, deleted). A job whose stored
   // parameters cannot be read is failed here (nullopt too).
   Result<std::optional<RunningJob>> start(const std::string& job_id);
-  // The image's annotated file (fsynced), objects and size, exactly once; `run` learns that
-  // the image is processed.
+  // The image's objects, size and annotated file's key, exactly once; `run` learns that the
+  // image is processed.
   Result<Recorded> record_image(RunningJob& run, const JobImage& image, ImageWork work);
   // completed, or failed when every image failed. False when the job was not this worker's.
   Result<bool> finish(const RunningJob& run);
@@ -133,9 +140,17 @@ class Lifecycle {
 
   Result<ReconcileReport> reconcile();
 
+  // The annotated image of a processed image (annotated.cpp): derived data, drawn from the
+  // original and the image's recorded objects the first time it is asked for — never on the
+  // path of a job's answer — then kept in the file store. not_found: the image has none (not
+  // asked for, failed, not processed yet), its original is gone, or it was deleted meanwhile
+  // (nothing is left behind); unavailable: the store.
+  Result<AnnotatedImage> ensure_annotated(const JobImage& image);
+
   // Retention: deletes the originals (and, with `annotated`, the annotated images) of jobs that
   // ended before `ended_before_ms`, `batch` images at a time, at most `max_images` per call;
-  // results stay, the image routes answer 410 for a deleted file. Returns the images done.
+  // results stay, the image routes answer 410 for a deleted file. An annotated image that is
+  // kept but was never drawn is drawn before its original goes. Returns the images done.
   Result<int> delete_expired_files(std::int64_t ended_before_ms, bool annotated, int batch = 200,
                                    int max_images = 5000);
 

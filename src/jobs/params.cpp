@@ -73,18 +73,11 @@ inference::DetectOptions detect_options(const JobParams& p) {
   return d;
 }
 
-std::optional<inference::ImageFormat> annotated_format(const JobParams& params,
-                                                       const std::string& content_type) {
-  if (!params.annotate) return std::nullopt;
-  if (content_type == "image/png") return inference::ImageFormat::png;
-  if (content_type == "image/webp") return inference::ImageFormat::webp;
-  return inference::ImageFormat::jpeg;
-}
-
-inference::DetectOptions image_options(const JobParams& params, const std::string& content_type) {
-  auto options = detect_options(params);
-  options.annotate = annotated_format(params, content_type);
-  return options;
+std::string annotated_extension(const JobParams& params, const std::string& content_type) {
+  if (!params.annotate) return {};
+  if (content_type == "image/png") return "png";
+  if (content_type == "image/webp") return "webp";
+  return "jpg";
 }
 
 std::vector<ParamProblem> check_params(const JobParams& params, const inference::Engine& engine) {

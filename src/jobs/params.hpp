@@ -41,11 +41,8 @@ std::vector<ParamProblem> check_params(const JobParams& params, const inference:
 std::string to_json(const JobParams& params);
 Result<JobParams> params_from_json(const std::string& json);
 inference::DetectOptions detect_options(const JobParams& params);
-// The annotated image's format for an upload of `content_type` (none without `annotate`): PNG
-// stays lossless, WebP stays WebP, the rest is JPEG.
-std::optional<inference::ImageFormat> annotated_format(const JobParams& params,
-                                                       const std::string& content_type);
-// What the worker runs on one image of the job: detect_options with its annotation.
-inference::DetectOptions image_options(const JobParams& params, const std::string& content_type);
+// The annotated image's file extension for an upload of `content_type` ("" without
+// `annotate`): PNG stays lossless ("png"), WebP stays WebP ("webp"), the rest is JPEG ("jpg").
+std::string annotated_extension(const JobParams& params, const std::string& content_type);
 
 }  // namespace ov::jobs

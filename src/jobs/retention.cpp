@@ -19,7 +19,17 @@ Result<int> Lifecycle::delete_expired_files(std::int64_t ended_before_ms, bool a
     auto expired = repo.expired_images(ended_before_ms, annotated, batch);
     if (!expired) return expired.error();
     for (const auto& image : expired.value()) {
-      for (const auto& key : {image.original, image.annotated}) {
+      if (!annotated && image.original && image.annotated) {
+        // The annotated image stays: drawn now if it never was, while the original is here.
+        if (auto owned = repo.image(image.image_id)) {
+          auto drawn = ensure_annotated(owned->image);
+          if (!drawn && drawn.error().code == Errc::unavailable) return drawn.error();
+          if (!drawn) {
+            spdlog::warn("retention: image {}: {}", image.image_id, drawn.error().message);
+          }
+        }
+      }
+      for (const auto& key : {image.original, annotated ? image.annotated : std::nullopt}) {
         if (!key) continue;
         if (auto removed = files_.remove(*key); !removed) {
           // Kept (and tried again next run) rather than recorded as deleted.

@@ -105,11 +105,13 @@ struct UnfinishedJob {
   std::int64_t updated_at_ms = 0;
 };
 
-// An image whose files the retention task deletes: the keys it still has (nullopt: none).
+// An image whose files the retention task deletes: the keys it still has (nullopt: none). The
+// annotated key is given whether or not annotated images expire (one that stays is drawn
+// before its original goes, when it never was).
 struct ExpiredImage {
   std::string image_id;
   std::optional<std::string> original;
-  std::optional<std::string> annotated;  // only when annotated images expire too
+  std::optional<std::string> annotated;
 };
 
 // Calls returning Result report database failures as values; the others throw StorageError.

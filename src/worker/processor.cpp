@@ -16,20 +16,7 @@
 namespace ov::worker {
 namespace {
 
-const char* extension(inference::ImageFormat f) {
-  switch (f) {
-    case inference::ImageFormat::png:
-      return "png";
-    case inference::ImageFormat::webp:
-      return "webp";
-    case inference::ImageFormat::jpeg:
-      return "jpg";
-  }
-  return "jpg";
-}
-
-jobs::ImageWork work_of(const inference::DetectionResult& result,
-                        std::optional<inference::ImageFormat> format) {
+jobs::ImageWork work_of(const inference::DetectionResult& result, std::string annotated_extension) {
   jobs::ImageWork work;
   work.width = result.width;
   work.height = result.height;
@@ -44,10 +31,7 @@ jobs::ImageWork work_of(const inference::DetectionResult& result,
     o.height = d.box.height();
     work.objects.push_back(std::move(o));
   }
-  if (format && !result.annotated.empty()) {
-    work.annotated.assign(result.annotated.begin(), result.annotated.end());
-    work.annotated_extension = extension(*format);
-  }
+  work.annotated_extension = std::move(annotated_extension);  // drawn when first asked for
   return work;
 }
 
@@ -135,8 +119,6 @@ ProcessResult JobProcessor::process(const std::string& id,
       image_span->set("objectvision.image.id", img.id);
       image_span->set("objectvision.image.position", img.position);
       jobs::ImageWork work;
-      const auto format = jobs::annotated_format(run.params, img.content_type);
-      options.annotate = format;
       // Started by the request before the job was queued (EarlyRuns): its result, once it has
       // one; a failed early run is run again here.
       std::optional<Result<inference::DetectionResult>> early;
@@ -163,7 +145,7 @@ ProcessResult JobProcessor::process(const std::string& id,
         auto result =
             early ? std::move(*early) : engine_.detect(std::span(data, bytes->size()), options);
         if (result) {
-          work = work_of(result.value(), format);
+          work = work_of(result.value(), jobs::annotated_extension(run.params, img.content_type));
         } else if (result.error().code == Errc::timeout) {
           // The image stopped half-way: it fails with the reason, and so does the job.
           work.error = result.error().message;

@@ -1,5 +1,7 @@
 """The stored images: the original byte for byte, the annotated one a valid image of the same
 size, strong ETags with 304, byte ranges with 206 and 416, annotate=false, from every node."""
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from ovtest import api, detect, images
@@ -88,3 +90,19 @@ def test_unknown_and_malformed_image_ids(deployment, user):
     anonymous = deployment.api.get(
         "/api/v1/detect/images/00000000-0000-4000-8000-000000000000/original")
     assert anonymous.status_code == 401, anonymous.text
+
+
+def test_the_annotated_image_is_drawn_when_first_asked_for_alike_by_every_node(deployment,
+                                                                               user):
+    """Drawn from the original and the recorded boxes by whichever node is asked first; readers
+    that ask at once, on both nodes, get the same image."""
+    job = detect.detect(deployment.api, user, "horses.jpg")
+    [image] = job["images"]
+    servers = [deployment.api, deployment.other] * 3
+    with ThreadPoolExecutor(len(servers)) as pool:
+        answers = list(pool.map(lambda s: fetch(s, user, image["annotated_url"]), servers))
+    assert [r.status_code for r in answers] == [200] * len(servers), \
+        [(r.status_code, r.text[:100]) for r in answers]
+    assert len({r.content for r in answers}) == 1, "every reader gets the same image"
+    assert images.size(answers[0].content) == (image["width"], image["height"])
+    assert answers[0].content != images.photo("horses.jpg")

@@ -63,9 +63,10 @@ def test_the_files_of_a_job_are_objects_of_the_bucket_and_on_no_disk(cluster, st
     image = job["images"][0]
     job_id, image_id = job["job_id"], image["image_id"]
     assert image["detections"], job
-    wait_keys(store, prefix, [f"{prefix}{job_id}/{image_id}.annotated.jpg",
-                              f"{prefix}{job_id}/{image_id}.original.jpg"])
-    assert files_on_disk(cluster) == []
+    original_key = f"{prefix}{job_id}/{image_id}.original.jpg"
+    annotated_key = f"{prefix}{job_id}/{image_id}.annotated.jpg"
+    # The annotated image is drawn when first asked for, not by the job.
+    assert store.keys(prefix) == [original_key]
     # Any node serves the images from the store.
     original = cluster.other.get(image["original_url"], headers=account.headers)
     assert original.status_code == 200, original.text[:300]
@@ -73,6 +74,10 @@ def test_the_files_of_a_job_are_objects_of_the_bucket_and_on_no_disk(cluster, st
     annotated = cluster.api.get(image["annotated_url"], headers=account.headers)
     assert annotated.status_code == 200, annotated.text[:300]
     assert images.size(annotated.content) == images.jpeg_size(DOG) and annotated.content != DOG
+    wait_keys(store, prefix, [annotated_key, original_key])
+    assert files_on_disk(cluster) == []
+    again = cluster.other.get(image["annotated_url"], headers=account.headers)
+    assert again.content == annotated.content, "the other node serves the one kept"
 
     r = cluster.other.request("DELETE", detect.job_path(job_id), headers=account.headers)
     assert r.status_code in (200, 204), r.text
@@ -105,6 +110,12 @@ def check_presigned_links(server, store, prefix):
     api.assert_error(denied, 404, "Image not found")
     anonymous = server.get(image["annotated_url"], allow_redirects=False)
     assert anonymous.status_code == 401, anonymous.text
+    # The annotated image, never asked for yet, is drawn and stored before the link is given.
+    r = server.get(image["annotated_url"], headers=owner.headers, allow_redirects=False)
+    assert r.status_code == 307, f"{r.status_code} {r.text[:300]}"
+    fetched = requests.get(r.headers["Location"], timeout=10)
+    assert fetched.status_code == 200, fetched.status_code
+    assert images.size(fetched.content) == images.jpeg_size(DOG) and fetched.content != DOG
 
 
 def test_a_store_that_cannot_be_reached_answers_503_and_keeps_nothing(launch, store, prefix):

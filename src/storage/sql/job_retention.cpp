@@ -13,12 +13,12 @@ Result<std::vector<ExpiredImage>> SqlJobRepository::expired_images(std::int64_t 
   // A job's end is finished_at (set for completed, failed and cancelled alike); the status
   // check keeps a queued or processing job's files whatever its timestamps say.
   const std::string sql = fmt::format(
-      "SELECT i.id, CASE WHEN i.original_deleted_at IS NULL THEN i.original_path END, {0} "
+      "SELECT i.id, CASE WHEN i.original_deleted_at IS NULL THEN i.original_path END, "
+      "CASE WHEN i.annotated_deleted_at IS NULL THEN i.annotated_path END "
       "FROM detection_images i JOIN detections d ON d.id = i.detection_id "
-      "WHERE d.status IN ('completed', 'failed', 'cancelled') AND d.finished_at < {1} "
-      "AND (i.original_deleted_at IS NULL{2}) "
+      "WHERE d.status IN ('completed', 'failed', 'cancelled') AND d.finished_at < {0} "
+      "AND (i.original_deleted_at IS NULL{1}) "
       "ORDER BY d.finished_at, i.position LIMIT $2",
-      annotated ? "CASE WHEN i.annotated_deleted_at IS NULL THEN i.annotated_path END" : "NULL",
       dialect_.time_param(1),
       annotated ? " OR (i.annotated_path IS NOT NULL AND i.annotated_deleted_at IS NULL)" : "");
   auto rows = pool_.with([&](Connection& c) {

@@ -51,12 +51,16 @@ TEST_P(FileStoreContract, WriteReadAndRemove) {
   std::string key = FileStore::key(det, img, "original", "jpg");
   EXPECT_EQ(key, det + "/" + img + ".original.jpg");
   std::string bytes("\xff\xd8\x00binary\xff\xd9", 11);
+  EXPECT_EQ(store.exists(key).value(), false) << "not written yet";
   ASSERT_TRUE(store.write(key, bytes).ok());
+  EXPECT_EQ(store.exists(key).value(), true);
   auto back = store.read(key);
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back.value(), bytes);
   ASSERT_TRUE(store.remove(key).ok());
   EXPECT_EQ(store.read(key).error().code, Errc::not_found);
+  EXPECT_EQ(store.exists(key).value(), false) << "removed";
+  EXPECT_EQ(store.exists("../etc/passwd").value(), false) << "not a key";
   EXPECT_TRUE(store.remove(key).ok());  // removed already: fine
 }
 

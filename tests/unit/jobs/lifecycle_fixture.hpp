@@ -144,7 +144,8 @@ class LifecycleTest : public ::testing::TestWithParam<std::string> {
     return std::move(*run.value());
   }
 
-  static ImageWork ok_work(const std::string& annotated = "") {
+  // With `annotated`, the job asked for an annotated image (only its place is recorded).
+  static ImageWork ok_work(bool annotated = false) {
     ImageWork w;
     w.width = 640;
     w.height = 480;
@@ -155,8 +156,7 @@ class LifecycleTest : public ::testing::TestWithParam<std::string> {
     dog.width = 10;
     dog.height = 20;
     w.objects.push_back(dog);
-    w.annotated = annotated;
-    w.annotated_extension = "jpg";
+    if (annotated) w.annotated_extension = "jpg";
     return w;
   }
 

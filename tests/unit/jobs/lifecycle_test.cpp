@@ -51,7 +51,7 @@ TEST_P(Lifecycle, AJobRunsToCompletedWithItsEvents) {
   RunningJob run = start(job.id);
   EXPECT_EQ(run.images.size(), 2u);
   for (const auto& img : std::vector<JobImage>(run.images)) {
-    auto recorded = lifecycle_->record_image(run, img, ok_work("annotated-bytes"));
+    auto recorded = lifecycle_->record_image(run, img, ok_work(true));
     ASSERT_TRUE(recorded.ok()) << recorded.error().message;
     EXPECT_EQ(recorded.value(), Recorded::saved);
   }
@@ -62,7 +62,8 @@ TEST_P(Lifecycle, AJobRunsToCompletedWithItsEvents) {
   EXPECT_EQ(db_->jobs().objects(job.id).size(), 2u);
   auto img = db_->jobs().images(job.id)[0];
   ASSERT_TRUE(img.annotated_path.has_value());
-  EXPECT_EQ(files_->read(*img.annotated_path).value(), "annotated-bytes");
+  EXPECT_EQ(*img.annotated_path, job.id + "/" + img.id + ".annotated.jpg");
+  EXPECT_FALSE(files_->exists(*img.annotated_path).value()) << "drawn when first asked for";
   auto events = events_of(job.id, 5);
   ASSERT_EQ(events.size(), 5u);
   EXPECT_EQ(events[1].kind, JobEventKind::started);
@@ -121,15 +122,15 @@ TEST_P(Lifecycle, CancelStopsTheRunningWorkerAndKeepsWhatIsDone) {
   EXPECT_FALSE(again.value().has_value()) << "a cancelled job does not start";
 }
 
-TEST_P(Lifecycle, ADeletedJobLeavesNoFileEvenWhenAWorkerWritesAfter) {
+TEST_P(Lifecycle, ADeletedJobLeavesNoFileEvenWhenAWorkerRecordsAfter) {
   Job job = submit(1);
   RunningJob run = start(job.id);
   ASSERT_TRUE(lifecycle_->cancel(*db_->jobs().find(job.id)).ok());
   ASSERT_TRUE(lifecycle_->remove(*db_->jobs().find(job.id)).ok());
   EXPECT_FALSE(fs::exists(job_dir(job.id)));
-  // The worker was still annotating: it writes its file, learns the job is gone, cleans up.
+  // The worker was still running: it learns the job is gone and writes nothing.
   const JobImage img = run.images[0];
-  EXPECT_EQ(lifecycle_->record_image(run, img, ok_work("late")).value(), Recorded::stale);
+  EXPECT_EQ(lifecycle_->record_image(run, img, ok_work(true)).value(), Recorded::stale);
   EXPECT_FALSE(fs::exists(job_dir(job.id)));
 }
 
