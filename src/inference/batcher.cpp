@@ -32,9 +32,10 @@ std::vector<Tensor> slice_batch(const std::vector<Tensor>& outputs, std::int64_t
     Tensor s;
     s.shape = t.shape;
     const std::int64_t batch = t.shape.empty() ? 1 : t.shape[0];
-    const std::size_t per = batch > 0 ? t.data.size() / static_cast<std::size_t>(batch) : 0;
+    const std::size_t per = batch > 0 ? t.values.size() / static_cast<std::size_t>(batch) : 0;
     if (!s.shape.empty()) s.shape[0] = 1;
-    s.data.assign(t.data.begin() + index * per, t.data.begin() + (index + 1) * per);
+    s.values = t.values.subspan(static_cast<std::size_t>(index) * per, per);  // no copy
+    s.owner = t.owner;
     out.push_back(std::move(s));
   }
   return out;

@@ -188,9 +188,11 @@ Result<std::vector<Tensor>> Session::run(std::span<const float> data,
                                                  data.size(), shape.data(), shape.size());
     auto values = impl_->session.Run(Ort::RunOptions{nullptr}, impl_->input_names.data(), &input, 1,
                                      impl_->output_names.data(), impl_->output_names.size());
+    // The outputs stay in the runtime's buffers, kept alive by every tensor that views them.
+    auto kept = std::make_shared<std::vector<Ort::Value>>(std::move(values));
     std::vector<Tensor> out;
-    out.reserve(values.size());
-    for (auto& value : values) {
+    out.reserve(kept->size());
+    for (auto& value : *kept) {
       auto info = value.GetTensorTypeAndShapeInfo();
       if (info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
         return Error{Errc::internal, "the model produced a non-float output"};
@@ -198,7 +200,8 @@ Result<std::vector<Tensor>> Session::run(std::span<const float> data,
       Tensor t;
       t.shape = info.GetShape();
       const float* p = value.GetTensorData<float>();
-      t.data.assign(p, p + info.GetElementCount());
+      t.values = std::span<const float>(p, info.GetElementCount());
+      t.owner = kept;
       out.push_back(std::move(t));
     }
     return out;

@@ -13,9 +13,18 @@
 
 namespace ov::inference {
 
+// An output of a run: its shape and its values, which stay where the runtime put them (no
+// copy: `owner` keeps them alive; a slice of a batch shares its batch's owner).
 struct Tensor {
   std::vector<std::int64_t> shape;  // -1 for a dynamic dimension in IoInfo
-  std::vector<float> data;
+  std::span<const float> values;
+  std::shared_ptr<const void> owner;
+
+  // A tensor that owns `values` (one made by hand: tests, other runners).
+  static Tensor of(std::vector<std::int64_t> shape, std::vector<float> values) {
+    auto kept = std::make_shared<const std::vector<float>>(std::move(values));
+    return Tensor{std::move(shape), std::span<const float>(*kept), kept};
+  }
 };
 
 struct IoInfo {

@@ -31,8 +31,8 @@ float largest_difference(const std::vector<Tensor>& a, const std::vector<Tensor>
   float most = 0;
   for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
     EXPECT_EQ(a[i].shape, b[i].shape);
-    for (std::size_t j = 0; j < std::min(a[i].data.size(), b[i].data.size()); ++j) {
-      most = std::max(most, std::abs(a[i].data[j] - b[i].data[j]));
+    for (std::size_t j = 0; j < std::min(a[i].values.size(), b[i].values.size()); ++j) {
+      most = std::max(most, std::abs(a[i].values[j] - b[i].values[j]));
     }
   }
   return most;

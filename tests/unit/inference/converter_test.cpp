@@ -76,10 +76,10 @@ TEST(Converter, MatchesTfjsWithin1e4) {
       want_shape.push_back(d.to_number<std::int64_t>());
     EXPECT_EQ(got.shape, want_shape) << name;
     const auto want = read_floats(tfjs_out / std::string(entry.at("file").as_string()));
-    ASSERT_EQ(got.data.size(), want.size()) << name;
+    ASSERT_EQ(got.values.size(), want.size()) << name;
     double worst = 0;
     for (std::size_t i = 0; i < want.size(); ++i) {
-      worst = std::max(worst, static_cast<double>(std::abs(got.data[i] - want[i])));
+      worst = std::max(worst, static_cast<double>(std::abs(got.values[i] - want[i])));
     }
     EXPECT_LE(worst, 1e-4) << name;
     std::cout << "  " << name << ": max |onnx - tfjs| = " << worst << "\n";

@@ -102,9 +102,9 @@ TEST(Batcher, GathersCallersAndSlicesTheirOutputs) {
       [&](std::span<const float> data, std::int64_t count) -> Result<std::vector<Tensor>> {
         ++runs;
         largest = std::max<int>(largest, static_cast<int>(count));
-        Tensor t{{count, 1}, {}};
-        for (std::int64_t i = 0; i < count; ++i) t.data.push_back(data[i * 2] * 10);
-        return std::vector<Tensor>{t};
+        std::vector<float> values;
+        for (std::int64_t i = 0; i < count; ++i) values.push_back(data[i * 2] * 10);
+        return std::vector<Tensor>{Tensor::of({count, 1}, std::move(values))};
       },
       2, 4, std::chrono::microseconds(30'000'000));  // a bound only: see below
   std::vector<float> got(4, -1);
@@ -116,7 +116,7 @@ TEST(Batcher, GathersCallersAndSlicesTheirOutputs) {
     threads.emplace_back([&, i, ticket = std::move(tickets[i])]() mutable {
       const float image[2] = {static_cast<float>(i), 0};
       auto out = batcher.submit(image, std::move(ticket));
-      if (out.ok()) got[i] = out.value()[0].data.at(0);
+      if (out.ok()) got[i] = out.value()[0].values[0];
     });
   }
   for (auto& t : threads) t.join();
@@ -131,14 +131,14 @@ TEST(Batcher, GathersCallersAndSlicesTheirOutputs) {
 TEST(Batcher, ALoneCallerDoesNotWait) {
   Batcher batcher(
       [](std::span<const float> data, std::int64_t count) -> Result<std::vector<Tensor>> {
-        return std::vector<Tensor>{Tensor{{count, 1}, {data[0] + 1}}};
+        return std::vector<Tensor>{Tensor::of({count, 1}, {data[0] + 1})};
       },
       1, 8, std::chrono::microseconds(30'000'000));
   const float image[1] = {41};
   const auto t0 = std::chrono::steady_clock::now();
   auto out = batcher.submit(image, batcher.announce());
   ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out.value()[0].data.at(0), 42);
+  EXPECT_EQ(out.value()[0].values[0], 42);
   EXPECT_EQ(batcher.batches_run(), 1u);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));  // not 30 s
 }
@@ -146,7 +146,7 @@ TEST(Batcher, ALoneCallerDoesNotWait) {
 TEST(Batcher, AWithdrawnCallerReleasesTheLeader) {
   Batcher batcher(
       [](std::span<const float>, std::int64_t count) -> Result<std::vector<Tensor>> {
-        return std::vector<Tensor>{Tensor{{count, 1}, std::vector<float>(count, 1)}};
+        return std::vector<Tensor>{Tensor::of({count, 1}, std::vector<float>(count, 1))};
       },
       1, 8, std::chrono::microseconds(30'000'000));
   auto other = std::make_unique<Batcher::Ticket>(batcher.announce());  // on its way...
