@@ -18,6 +18,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -144,7 +147,8 @@ class Lifecycle {
   // original and the image's recorded objects the first time it is asked for — never on the
   // path of a job's answer — then kept in the file store. not_found: the image has none (not
   // asked for, failed, not processed yet), its original is gone, or it was deleted meanwhile
-  // (nothing is left behind); unavailable: the store.
+  // (nothing is left behind); unavailable: the store. Readers of one image at once in this
+  // process share one drawing: the first draws, the others wait for its outcome.
   Result<AnnotatedImage> ensure_annotated(const JobImage& image);
 
   // Retention: deletes the originals (and, with `annotated`, the annotated images) of jobs that
@@ -165,6 +169,7 @@ class Lifecycle {
   void publish(JobEventKind kind, const Job& job, JobStatus status, int done,
                std::optional<std::string> image_id = std::nullopt,
                std::optional<std::string> error = std::nullopt);
+  Result<AnnotatedImage> draw_annotated(const JobImage& image);  // ensure_annotated's work
 
   storage::Database& db_;
   queue::JobQueue& queue_;
@@ -172,6 +177,8 @@ class Lifecycle {
   events::Bus& bus_;
   Settings settings_;
   std::function<void(const JobEvent&)> observer_;
+  std::mutex drawing_mu_;  // the annotated images being drawn in this process, by key
+  std::map<std::string, std::shared_future<Result<AnnotatedImage>>> drawing_;
 };
 
 }  // namespace ov::jobs

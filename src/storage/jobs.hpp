@@ -130,6 +130,9 @@ class JobRepository {
   virtual std::optional<OwnedImage> image(const std::string& image_id) = 0;
   // By image position, then confidence, highest first.
   virtual std::vector<FoundObject> objects(const std::string& job_id) = 0;
+  // One image's objects, by confidence, highest first (its own index: a large batch's other
+  // images are not read).
+  virtual std::vector<FoundObject> image_objects(const std::string& image_id) = 0;
   // A page of the user's jobs with per-class counts, in three queries whatever the page size
   // (page, total, one grouped count over the page's ids).
   // Four queries whatever the amount of data: statuses, classes, jobs and objects per day

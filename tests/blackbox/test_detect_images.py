@@ -3,6 +3,7 @@ size, strong ETags with 304, byte ranges with 206 and 416, annotate=false, from 
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from ovtest import api, detect, images
 
@@ -14,6 +15,15 @@ def dog_job(deployment):
     account = api.new_account(deployment.api, "images")
     job = detect.detect(deployment.api, account, "dog.jpg")
     return account, job["images"][0]
+
+
+def drawings(server) -> dict[str, float]:
+    """objectvision_annotated_images_total of one node, by outcome."""
+    r = server.get("/metrics")
+    assert r.status_code == 200, r.text
+    return {s.labels["outcome"]: s.value
+            for family in text_string_to_metric_families(r.text) for s in family.samples
+            if s.name == "objectvision_annotated_images_total"}
 
 
 def fetch(server, account, url, **headers):
@@ -98,11 +108,20 @@ def test_the_annotated_image_is_drawn_when_first_asked_for_alike_by_every_node(d
     that ask at once, on both nodes, get the same image."""
     job = detect.detect(deployment.api, user, "horses.jpg")
     [image] = job["images"]
-    servers = [deployment.api, deployment.other] * 3
+    nodes = [deployment.api, deployment.other]
+    before = [drawings(node) for node in nodes]
+    servers = nodes * 3
     with ThreadPoolExecutor(len(servers)) as pool:
         answers = list(pool.map(lambda s: fetch(s, user, image["annotated_url"]), servers))
     assert [r.status_code for r in answers] == [200] * len(servers), \
         [(r.status_code, r.text[:100]) for r in answers]
+    # A node draws it once at most: its readers at once share the drawing, later ones read it.
+    for node, was in zip(nodes, before):
+        now = drawings(node)
+        drawn = now.get("drawn", 0) - was.get("drawn", 0)
+        assert drawn <= 1, f"{node.name} drew the image {drawn} times"
+    assert sum(drawings(node).get("drawn", 0) - was.get("drawn", 0)
+               for node, was in zip(nodes, before)) >= 1, "nobody drew it"
     assert len({r.content for r in answers}) == 1, "every reader gets the same image"
     assert images.size(answers[0].content) == (image["width"], image["height"])
     assert answers[0].content != images.photo("horses.jpg")

@@ -41,6 +41,9 @@ SqlJobRepository::SqlJobRepository(Pool& pool, Dialect d)
       "SELECT {} FROM detection_results r JOIN detection_images i ON i.id = r.image_id "
       "WHERE r.detection_id = $1 ORDER BY i.position, r.confidence DESC, r.id",
       kObjectColumns);
+  select_image_objects_ = fmt::format(
+      "SELECT {} FROM detection_results r WHERE r.image_id = $1 ORDER BY r.confidence DESC, r.id",
+      kObjectColumns);
   start_ = fmt::format(
       "UPDATE detections SET status = 'processing', started_at = COALESCE(started_at, {0}), "
       "updated_at = {0}, fence = fence + 1 WHERE id = $1 AND status IN ('queued', 'processing') "
@@ -196,6 +199,16 @@ std::vector<FoundObject> SqlJobRepository::objects(const std::string& job_id) {
   auto key = canonical_id(job_id);
   if (!key) return out;
   for (const auto& row : run(select_objects_, {*key}).rows) out.push_back(read_object(row));
+  return out;
+}
+
+std::vector<FoundObject> SqlJobRepository::image_objects(const std::string& image_id) {
+  std::vector<FoundObject> out;
+  auto key = canonical_id(image_id);
+  if (!key) return out;
+  for (const auto& row : run(select_image_objects_, {*key}).rows) {
+    out.push_back(read_object(row));
+  }
   return out;
 }
 

@@ -23,6 +23,7 @@ class SqlJobRepository final : public JobRepository {
   std::vector<JobImage> images(const std::string& job_id) override;
   std::optional<OwnedImage> image(const std::string& image_id) override;
   std::vector<FoundObject> objects(const std::string& job_id) override;
+  std::vector<FoundObject> image_objects(const std::string& image_id) override;
   HistoryPage history(const std::string& user_id, const HistoryFilter& filter, int limit,
                       int offset) override;
   Result<std::vector<FailedJob>> recent_failures(int limit) override;
@@ -64,6 +65,7 @@ class SqlJobRepository final : public JobRepository {
   std::string select_images_;
   std::string select_image_;
   std::string select_objects_;
+  std::string select_image_objects_;
   std::string start_;
   std::string mark_image_;
   std::string bump_processed_;

@@ -1,13 +1,19 @@
 // Lifecycle::ensure_annotated against the real databases and queues: the annotated image is
 // drawn from the original and the recorded objects when first asked for, then kept; an image
-// deleted while it is drawn leaves no file; retention draws a kept one before the original goes.
+// deleted while it is drawn leaves no file; retention draws a kept one before the original goes;
+// readers at once share one drawing.
 #include <opencv2/imgcodecs.hpp>
 
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "lifecycle_fixture.hpp"
+#include "obs/metrics.hpp"
 
 namespace ov::jobs::test {
 namespace {
@@ -25,6 +31,53 @@ cv::Mat decoded(const std::string& bytes) {
   return cv::imdecode(
       cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
       cv::IMREAD_COLOR);
+}
+
+// The real store, with reads held at a gate until the test opens it, and writes counted.
+class GatedStore final : public files::FileStore {
+ public:
+  explicit GatedStore(files::FileStore& inner) : inner_(inner) {}
+  std::string location() const override { return inner_.location(); }
+  void open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    changed_.notify_all();
+  }
+  int reads() const { return reads_; }
+  int writes() const { return writes_; }
+
+ protected:
+  Result<void> put(const std::string& key, std::string_view data) override {
+    ++writes_;
+    return inner_.write(key, data);
+  }
+  Result<std::string> get(const std::string& key) const override {
+    ++reads_;
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [this] { return open_; });
+    return inner_.read(key);
+  }
+  Result<bool> contains(const std::string& key) const override { return inner_.exists(key); }
+  Result<void> erase(const std::string& key) override { return inner_.remove(key); }
+  Result<void> erase_detection(std::string_view detection_id) override {
+    inner_.remove_detection(detection_id);
+    return {};
+  }
+
+ private:
+  files::FileStore& inner_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable changed_;
+  bool open_ = false;
+  mutable std::atomic<int> reads_{0};
+  std::atomic<int> writes_{0};
+};
+
+double joined_drawings() {
+  return obs::metrics()
+      .counter("objectvision_annotated_images_total", "", {"outcome"})
+      .with({"joined"})
+      .value();
 }
 
 class Annotated : public LifecycleTest {
@@ -128,6 +181,49 @@ TEST_P(Annotated, RetentionDrawsAKeptAnnotatedImageBeforeTheOriginalGoes) {
       << "the other image, and the first one's annotated file";
   EXPECT_FALSE(files_->exists(*other.annotated_path).value());
   EXPECT_FALSE(files_->exists(*img.annotated_path).value());
+}
+
+TEST_P(Annotated, ReadersAtOnceShareOneDrawing) {
+  const JobImage img = finished_dog();
+  GatedStore gated(*files_);
+  Lifecycle lifecycle(*db_, *queue_, gated, *bus_, settings_);
+  constexpr int kReaders = 6;
+  std::vector<Result<AnnotatedImage>> got(kReaders, Error{Errc::internal, "not run"});
+  std::vector<std::thread> readers;
+  // The first reader is held while it reads the original; the others arrive meanwhile.
+  readers.emplace_back([&] { got[0] = lifecycle.ensure_annotated(img); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (gated.reads() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(gated.reads(), 1) << "the first reader never read the original";
+  const double joined_before = joined_drawings();
+  for (int i = 1; i < kReaders; ++i) {
+    readers.emplace_back([&, i] { got[i] = lifecycle.ensure_annotated(img); });
+  }
+  while (joined_drawings() < joined_before + kReaders - 1 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  const double joined = joined_drawings() - joined_before;
+  gated.open();  // before any assertion: no reader is left waiting
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(joined, kReaders - 1) << "readers drew it again instead of waiting for the first";
+  EXPECT_EQ(gated.reads(), 1) << "the original read once";
+  EXPECT_EQ(gated.writes(), 1) << "the annotated image written once";
+  for (int i = 0; i < kReaders; ++i) {
+    ASSERT_TRUE(got[i].ok()) << i << ": " << got[i].error().message;
+    ASSERT_TRUE(got[i]->drawn) << i;
+    EXPECT_TRUE(got[i]->stored) << i;
+    EXPECT_EQ(*got[i]->drawn, *got[0]->drawn) << i;
+  }
+  EXPECT_EQ(files_->read(*img.annotated_path).value(), *got[0]->drawn);
+
+  // Once drawn, a reader finds it kept: no drawing to join, nothing drawn.
+  auto later = lifecycle.ensure_annotated(img);
+  ASSERT_TRUE(later.ok());
+  EXPECT_FALSE(later->drawn);
+  EXPECT_EQ(gated.writes(), 1);
 }
 
 OV_LIFECYCLE_SHAPES(Annotated);

@@ -196,6 +196,17 @@ TEST_P(Jobs, SaveObjectsAndReadThemInOrder) {
   EXPECT_DOUBLE_EQ(objects[2].height, 40);
   EXPECT_EQ(objects[3].label, "car");
 
+  // One image's own, in the same order, none of the other image's.
+  auto second_only = db().jobs().image_objects(imgs[1].id);
+  ASSERT_EQ(second_only.size(), 2u);
+  EXPECT_EQ(second_only[0].label, "dog");
+  EXPECT_DOUBLE_EQ(second_only[0].confidence, 0.9);
+  EXPECT_EQ(second_only[1].label, "car");
+  for (const auto& o : second_only) EXPECT_EQ(o.image_id, imgs[1].id);
+  EXPECT_EQ(db().jobs().image_objects(imgs[0].id).size(), 2u);
+  EXPECT_TRUE(db().jobs().image_objects("not-an-id").empty());
+  EXPECT_TRUE(db().jobs().image_objects("00000000-0000-4000-8000-000000000000").empty());
+
   auto images = db().jobs().images(made.job.id);
   EXPECT_TRUE(images[0].processed);
   EXPECT_EQ(images[0].width, 640);
