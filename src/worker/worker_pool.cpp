@@ -9,6 +9,7 @@
 #include "core/thread_priority.hpp"
 #include "events/bus.hpp"
 #include "queue/job_queue.hpp"
+#include "worker/lease_keeper.hpp"
 #include "worker/processor.hpp"
 
 namespace ov::worker {
@@ -30,6 +31,12 @@ void WorkerPool::start() {
       if (auto it = running_.find(job->job_id); it != running_.end()) *it->second = true;
     });
   }
+  // Its leases every third of the visibility timeout; the heartbeat of a busy worker as often as
+  // an idle one's (a job longer than the registry's window must not make it look dead).
+  const auto extend_every = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(settings_.visibility_timeout_s / 3));
+  keeper_ = std::make_unique<LeaseKeeper>(queue_, extend_every, settings_.heartbeat_every,
+                                          settings_.on_status);
   for (int i = 0; i < settings_.concurrency; ++i) threads_.emplace_back([this, i] { run(i); });
 }
 
@@ -41,6 +48,7 @@ void WorkerPool::stop() {
   }
   threads_.clear();
   subscription_.reset();
+  keeper_.reset();
 }
 
 std::shared_ptr<std::atomic<bool>> WorkerPool::track(const std::string& job_id) {
@@ -72,7 +80,6 @@ void WorkerPool::run(int index) {
   WorkerStatus status{settings_.id_prefix + "-" + std::to_string(index), now_ms(), 0, {}};
   report(status);
   auto last_report = std::chrono::steady_clock::now();
-  const auto extend_every = std::chrono::duration<double>(settings_.visibility_timeout_s / 3);
   while (!stopping_) {
     if (std::chrono::steady_clock::now() - last_report > settings_.heartbeat_every) {
       report(status);
@@ -106,46 +113,14 @@ void WorkerPool::run(int index) {
     }
     status.current_job = job.job_id;
     report(status);
-    // The lease is renewed by a keeper thread, whatever a single image costs; the processor
-    // asks between images whether it still holds the job.
-    std::atomic<bool> lost{false};
-    std::mutex keeper_mu;
-    std::condition_variable keeper_cv;
-    bool job_done = false;
-    // It also keeps the worker's heartbeat going: a job longer than the registry's window must
-    // not make a busy worker look dead.
-    std::thread keeper([&, busy = status] {
-      WorkerStatus heartbeat = busy;
-      const auto extend_period =
-          std::chrono::duration_cast<std::chrono::steady_clock::duration>(extend_every);
-      const auto tick =
-          std::min<std::chrono::steady_clock::duration>(extend_period, settings_.heartbeat_every);
-      auto next_extend = std::chrono::steady_clock::now() + extend_period;
-      std::unique_lock lock(keeper_mu);
-      while (!keeper_cv.wait_for(lock, tick, [&] { return job_done; })) {
-        lock.unlock();
-        report(heartbeat);
-        if (std::chrono::steady_clock::now() >= next_extend) {
-          next_extend = std::chrono::steady_clock::now() + extend_period;
-          auto extended = queue_.extend(job);
-          if (extended && !extended.value()) {
-            lost = true;  // another worker holds it now
-            return;
-          }
-        }
-        lock.lock();
-      }
-    });
+    // The lease is renewed by the keeper, whatever a single image costs; the processor asks
+    // between images whether it still holds the job.
+    auto lease = keeper_->keep(job, status);
     auto stop = track(job.job_id);  // set when the job is cancelled or failed elsewhere
-    auto keep_going = [&] { return !lost.load() && !stop->load(); };
+    auto keep_going = [&] { return !lease.lost() && !stop->load(); };
     auto result = processor_.process(job.job_id, keep_going);
     untrack(job.job_id);
-    {
-      std::lock_guard lock(keeper_mu);
-      job_done = true;
-    }
-    keeper_cv.notify_all();
-    keeper.join();
+    lease.release();
     if (result.outcome == Outcome::finished) {
       queue_.complete(job);
     } else {

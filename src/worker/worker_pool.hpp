@@ -1,6 +1,7 @@
 #pragma once
-// Worker threads: claim a job -> process it (extending its lease) -> acknowledge it only after
-// its results are committed; transient failures go back to the queue with backoff.
+// Worker threads: claim a job -> process it (its lease extended by the pool's one LeaseKeeper)
+// -> acknowledge it only after its results are committed; transient failures go back to the
+// queue with backoff.
 // Used in-process by `objectvision serve` (embedded) and by `objectvision worker`.
 #include <atomic>
 #include <chrono>
@@ -14,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "worker/worker_status.hpp"
+
 namespace ov::queue {
 class JobQueue;
 }
@@ -25,13 +28,7 @@ class Subscription;
 namespace ov::worker {
 
 class JobProcessor;
-
-struct WorkerStatus {
-  std::string id;
-  std::int64_t started_at_ms = 0;
-  std::int64_t jobs_done = 0;
-  std::string current_job;  // empty when idle
-};
+class LeaseKeeper;
 
 struct PoolSettings {
   int concurrency = 1;
@@ -79,6 +76,7 @@ class WorkerPool {
   std::mutex running_mu_;
   std::unordered_map<std::string, std::shared_ptr<std::atomic<bool>>> running_;  // job -> stop
   std::unique_ptr<events::Subscription> subscription_;
+  std::unique_ptr<LeaseKeeper> keeper_;  // while started
 };
 
 }  // namespace ov::worker
