@@ -5,6 +5,8 @@
 #                          hello-world Beast server (embedded and scaled shapes)
 #   bench/detect_ratio.py  detection through the API against raw ONNX Runtime, DeepStack,
 #                          /health and login under load, memory (skips without ../shared)
+#   bench/detect_spans.py  where a wait=true detection's milliseconds go, from the server's
+#                          own trace (no target; skips without ../shared)
 #   bench/deepstack_cameras.py  Frigate-shaped DeepStack load (5 cameras x 4 frames/s) and
 #                          the duplicate-frame answer, against raw Session::Run and /health
 #   bench_engine           the engine against raw ONNX Runtime on the bundled model
@@ -13,7 +15,7 @@
 # Environment: OV_BINARY (default build/objectvision) and OV_BENCH_DIR (default bench/ beside
 # it) pick the binaries; BENCH_RESULTS (default bench-results/ beside OV_BINARY); ROUNDS,
 # DURATION, CONNECTIONS, SHAPES, RSS_DETECTIONS are passed on (see each script's --help);
-# BENCH_ONLY=http|detect|cameras|engine runs one of them.
+# BENCH_ONLY=http|detect|spans|cameras|engine runs one of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +39,10 @@ fi
 if want detect; then
   echo "== bench/detect_ratio.py"
   /usr/bin/python3 bench/detect_ratio.py --out "$results/detect_ratio.md"
+fi
+if want spans; then
+  echo "== bench/detect_spans.py"
+  /usr/bin/python3 bench/detect_spans.py --out "$results/detect_spans.md"
 fi
 if want cameras; then
   echo "== bench/deepstack_cameras.py"
