@@ -18,9 +18,10 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using queue::test::QueueTest;
 
-// Long enough that a loaded sanitizer build extends in time (every 400 ms), short enough for a
-// test: kept for three timeouts, a job is never handed out again.
-constexpr auto kTimeout = 1200ms;
+// Long enough that a loaded sanitizer build extends in time (every 667 ms: a stall of over a
+// second is tolerated), short enough for a test: kept for two timeouts, a job is never handed
+// out again.
+constexpr auto kTimeout = 2000ms;
 
 queue::QueueSettings settings() {
   queue::QueueSettings s;
@@ -53,8 +54,8 @@ TEST_P(LeaseKeeperTest, KeepsManyLeasesOnOneThreadUntilReleased) {
     leases.push_back(keeper.keep(*job, WorkerStatus{"busy-0", 0, 0, job->job_id}));
   }
   EXPECT_EQ(keeper.kept(), static_cast<std::size_t>(kJobs));
-  // Three visibility timeouts: another worker finds nothing to claim all along.
-  const auto until = Clock::now() + 3 * kTimeout;
+  // Two visibility timeouts: another worker finds nothing to claim all along.
+  const auto until = Clock::now() + 2 * kTimeout;
   while (Clock::now() < until) {
     ASSERT_FALSE(take(q, "other", 200ms).has_value()) << "a kept lease ran out";
   }
