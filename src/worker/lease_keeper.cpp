@@ -93,7 +93,7 @@ void LeaseKeeper::run() {
     if (extend && !lost->load()) {
       auto extended = queue_.extend(job);
       if (!extended) {
-        // Tried again next period; the lease outlasts two missed extensions.
+        // Tried again next period: the lease outlasts one missed extension.
         spdlog::warn("job {}: the lease could not be extended: {}", job.job_id,
                      extended.error().message);
       } else if (!extended.value()) {
